@@ -1,0 +1,54 @@
+# Audiobooker: `make run` to use it, `make test` to test it. Both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+OS_PACKAGES := espeak-ng libespeak-ng1
+TEST_OS_PACKAGES := chromium poppler-utils
+ADDR ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres lint format migrations-check os-deps install clean
+
+run: install os-deps
+	$(PY) manage.py migrate --no-input
+	scripts/run $(PY) $(ADDR)
+
+test: install os-deps lint migrations-check
+	@scripts/os-deps $(TEST_OS_PACKAGES)
+	@scripts/fetch-manuals
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== test suite on a throwaway PostgreSQL =="
+	scripts/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+os-deps:
+	@scripts/os-deps $(OS_PACKAGES)
+
+install: $(VENV)/.installed
+
+# Reinstalled whenever requirements.txt changes.
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || { python=$$(scripts/find-python) && echo "creating $(VENV) with $$python" && $$python -m venv $(VENV); }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,71 @@
+"""Admin for users: create with a password, (de)activate, superuser flag, search by email."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Count
+
+from .forms import AdminUserChangeForm, AdminUserCreationForm
+from .models import User
+
+# Groups and permissions do not exist in Audiobooker: superusers are the only staff.
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = AdminUserChangeForm
+    add_form = AdminUserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Access", {"fields": ("is_active", "is_superuser")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ("created_at", "updated_at")
+    list_display = ("email", "is_active", "is_superuser", "book_count", "created_at")
+    list_filter = ("is_active", "is_superuser")
+    search_fields = ("email",)
+    ordering = ("email",)
+    filter_horizontal = ()
+    actions = ["activate", "deactivate"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_book_count=Count("audiobooks"))
+
+    @admin.display(description="audiobooks", ordering="_book_count")
+    def book_count(self, user):
+        return user._book_count
+
+    # Deleting a user deletes their books in the database (ON DELETE CASCADE), which would
+    # leave their files behind: remove those first.
+    def delete_model(self, request, obj):
+        from library.services import delete_audiobooks
+
+        delete_audiobooks(obj.audiobooks.all())
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        from library.models import Audiobook
+        from library.services import delete_audiobooks
+
+        delete_audiobooks(Audiobook.objects.filter(user__in=queryset))
+        super().delete_queryset(request, queryset)
+
+    @admin.action(description="Activate selected users")
+    def activate(self, request, queryset):
+        count = queryset.update(is_active=True)
+        self.message_user(request, f"{count} user(s) activated.", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected users (they can no longer log in)")
+    def deactivate(self, request, queryset):
+        count = queryset.exclude(pk=request.user.pk).update(is_active=False)
+        self.message_user(request, f"{count} user(s) deactivated.", messages.SUCCESS)

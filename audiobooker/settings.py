@@ -1,0 +1,183 @@
+"""Audiobooker settings: one file, every knob from the environment (django-environ).
+
+Each setting has a default that is safe for a single person on their own machine; the README's
+configuration table lists them all. Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and
+usually DATABASE_URL (PostgreSQL).
+"""
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; in development, one generated once and kept in a file."""
+    key = env.str("SECRET_KEY", default="")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    path = Path(env.str("SECRET_KEY_FILE", default=str(BASE_DIR / ".secret_key")))
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(50)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "accounts",
+    "library",
+    "conversions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "audiobooker.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "audiobooker.wsgi.application"
+
+
+def _database() -> dict:
+    db = env.db_url("DATABASE_URL", default="sqlite:///audiobooker.db")
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        if db["NAME"] != ":memory:" and not Path(db["NAME"]).is_absolute():
+            db["NAME"] = str(BASE_DIR / db["NAME"])
+        # The web process and the workers share one file: WAL lets readers run beside a
+        # writer, IMMEDIATE takes the write lock when a transaction starts (so two writers
+        # queue on the busy timeout instead of failing with "database is locked" on upgrade).
+        db["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            **db.get("OPTIONS", {}),
+        }
+    else:
+        db.setdefault("CONN_HEALTH_CHECKS", True)
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+
+# Every PDF and audio file goes through Django's storage API (never open() on a path), so that
+# S3-compatible storage is a change of the "default" backend here and nothing else.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
+def _mailers() -> dict:
+    """Django's MAILERS from one EMAIL_URL (smtp://user:pass@host:587?tls=true, consolemail://)."""
+    mail = env.email_url("EMAIL_URL", default="consolemail://")
+    options = {}
+    if mail["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+        names = {
+            "EMAIL_HOST": "host",
+            "EMAIL_PORT": "port",
+            "EMAIL_HOST_USER": "username",
+            "EMAIL_HOST_PASSWORD": "password",
+            "EMAIL_USE_TLS": "use_tls",
+            "EMAIL_USE_SSL": "use_ssl",
+            "EMAIL_TIMEOUT": "timeout",
+        }
+        options = {names[k]: v for k, v in mail.items() if k in names and v not in (None, "")}
+        query = {k.lower(): v for k, v in mail.get("OPTIONS", {}).items()}  # ?tls=true, ?ssl=true
+        for flag in ("tls", "ssl"):
+            if str(query.get(flag, "")).lower() in ("1", "true", "yes", "on"):
+                options[f"use_{flag}"] = True
+    elif mail["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+        options = {"file_path": mail["EMAIL_FILE_PATH"]}
+    return {"default": {"BACKEND": mail["EMAIL_BACKEND"], "OPTIONS": options}}
+
+
+MAILERS = _mailers()
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Audiobooker <audiobooker@localhost>")
+
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=200)
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+TTS_VOICE = env.str("TTS_VOICE", default="en-us")
+TTS_RATE = env.int("TTS_RATE", default=175)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # pypdf reports every odd byte of a PDF; our own messages say what matters to a user.
+    "loggers": {"pypdf": {"level": "ERROR"}},
+}
+
+SILENCED_SYSTEM_CHECKS = [
+    # idx_conversion_jobs_audiobook_id is the seed's name and 32 characters long; the
+    # 30-character limit exists for Oracle, which Audiobooker does not support.
+    "models.E034",
+]

@@ -1,0 +1,76 @@
+"""Admin for audiobooks: status filter, search, owner, size, dates; queue a conversion; deletion
+removes the files too."""
+
+from django.contrib import admin, messages
+from django.template.defaultfilters import filesizeformat
+
+from conversions.models import ConversionJob
+
+from . import services
+from .models import Audiobook
+
+
+class JobInline(admin.TabularInline):
+    model = ConversionJob
+    fields = ("status", "progress", "error_message", "started_at", "completed_at", "created_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Audiobook)
+class AudiobookAdmin(admin.ModelAdmin):
+    list_display = ("title", "user", "status", "size", "created_at", "updated_at")
+    list_filter = ("status", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("title", "original_file_name", "user__email")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "id",
+        "original_file_name",
+        "file_size",
+        "pdf_path",
+        "audio_path",
+        "status",
+        "created_at",
+        "updated_at",
+    )
+    fields = (
+        "id",
+        "user",
+        "title",
+        "status",
+        "original_file_name",
+        "file_size",
+        "pdf_path",
+        "audio_path",
+        "created_at",
+        "updated_at",
+    )
+    autocomplete_fields = ("user",)
+    inlines = [JobInline]
+    actions = ["queue_conversion"]
+
+    def has_add_permission(self, request):
+        return False  # books arrive through the upload page, which validates the PDF
+
+    @admin.display(description="size", ordering="file_size")
+    def size(self, book):
+        return filesizeformat(book.file_size)
+
+    @admin.action(description="Queue a new conversion")
+    def queue_conversion(self, request, queryset):
+        for book in queryset:
+            services.queue_conversion(book)
+        self.message_user(request, f"Queued {len(queryset)} conversion(s).", messages.SUCCESS)
+
+    def delete_model(self, request, obj):
+        services.delete_audiobook(obj)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_audiobooks(queryset)

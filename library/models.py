@@ -1,0 +1,59 @@
+"""An uploaded PDF and, once converted, its audiobook: the seed's `audiobooks` table."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import UUID4
+
+from audiobooker.db import created_at_field
+
+
+def pdf_upload_name(book, filename):
+    # Never a path built from the uploaded name: the book's own UUID names the file.
+    return f"pdfs/{book.pk}.pdf"
+
+
+class Audiobook(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        PROCESSING = "processing", "Converting"
+        COMPLETED = "completed", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=UUID4(), editable=False)
+    # Nullable as in the seed: the original app could leave a book without an owner.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.DB_CASCADE,
+        null=True,
+        blank=True,
+        db_index=False,  # the seed's own idx_audiobooks_user_id below
+        related_name="audiobooks",
+    )
+    title = models.CharField(max_length=500)
+    original_file_name = models.CharField(max_length=500)
+    file_size = models.IntegerField(help_text="Size of the uploaded PDF in bytes.")
+    pdf_path = models.FileField("PDF", max_length=1000, upload_to=pdf_upload_name)
+    audio_path = models.FileField("audio", max_length=1000, null=True, blank=True)
+    status = models.CharField(
+        max_length=50, choices=Status, default=Status.PENDING, db_default=Status.PENDING
+    )
+    created_at = created_at_field()
+    updated_at = models.DateTimeField(auto_now=True, null=True, editable=False)
+
+    class Meta:
+        db_table = "audiobooks"
+        indexes = [
+            models.Index(fields=["user"], name="idx_audiobooks_user_id"),
+            models.Index(fields=["status"], name="idx_audiobooks_status"),
+            models.Index(fields=["-created_at"], name="idx_audiobooks_created_at"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def transcript_name(self) -> str:
+        """Storage name of the WebVTT captions: no column for it, so it follows the book's UUID."""
+        return f"audio/{self.pk}.vtt"
