@@ -166,6 +166,19 @@ SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 TTS_VOICE = env.str("TTS_VOICE", default="en-us")
 TTS_RATE = env.int("TTS_RATE", default=175)
 
+# The worker (manage.py worker).
+# Local scratch space for conversions in progress: spoken chunks are kept here, keyed by their
+# text, so a retried or resumed job does not speak them again. Removed when a job completes.
+WORK_DIR = Path(env.str("WORK_DIR", default=str(BASE_DIR / "work")))
+WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=0)  # speech processes; 0: one per core
+WORKER_POLL_SECONDS = env.float("WORKER_POLL_SECONDS", default=2.0)
+WORKER_SHUTDOWN_GRACE = env.float("WORKER_SHUTDOWN_GRACE", default=30.0)
+WORKER_RECOVERY_INTERVAL = env.float("WORKER_RECOVERY_INTERVAL", default=30.0)
+WORKER_RECOVERY_GRACE = env.float("WORKER_RECOVERY_GRACE", default=10.0)
+WORKER_MAX_RETRIES = env.int("WORKER_MAX_RETRIES", default=2)
+# What turns a PDF into audio; tests of the queue swap in a fast fake.
+CONVERSION_PIPELINE = env.str("CONVERSION_PIPELINE", default="conversions.pipeline.convert_book")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,6 +9,7 @@ def _test_settings(settings, tmp_path):
     # MD5 is fine for tests and makes logins fast; the real hashers stay in production.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.WORK_DIR = tmp_path / "work"
 
 
 @pytest.fixture
@@ -16,3 +17,22 @@ def postgres():
     """Skip unless the suite runs on PostgreSQL (`make test` runs it there as well)."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: `make test` runs the suite again on a throwaway cluster")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    # A file, not memory, for the SQLite test database: worker processes started by the tests
+    # must see the rows the tests commit.
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture
+def fake_pipeline(settings, tmp_path):
+    """The worker runs tests/fake_pipeline.py instead of speaking."""
+    settings.CONVERSION_PIPELINE = "tests.fake_pipeline.convert_book"
+    settings.WORK_DIR = tmp_path / "work"
+    return settings

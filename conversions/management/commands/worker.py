@@ -1,0 +1,265 @@
+"""Run conversions: claim queued jobs one at a time and turn their PDFs into audiobooks.
+
+    python manage.py worker [--burst] [--processes N]
+
+Any number of workers may run, on one machine or many, against one database: they coordinate
+only through it (see conversions/queue.py). SIGTERM or Ctrl-C stops claiming, lets the current
+job finish within WORKER_SHUTDOWN_GRACE seconds or hands it back to the queue (its spoken chunks
+are kept, so the next worker resumes quickly); a second signal hands it back at once.
+"""
+
+import errno
+import logging
+import random
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand
+from django.db import InterfaceError, OperationalError, connection
+from django.utils.module_loading import import_string
+
+from conversions import queue
+from conversions.pipeline import ConversionError, Interrupted
+from library.models import Audiobook
+
+log = logging.getLogger("conversions.worker")
+
+UNEXPECTED = "An unexpected error stopped the conversion. Try again, or ask the administrator."
+DISK_FULL = "The server ran out of disk space during the conversion. Try again later."
+
+
+class Command(BaseCommand):
+    help = "Run conversions from the queue (Ctrl-C or SIGTERM to stop)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--burst", action="store_true", help="drain the queue, then exit")
+        parser.add_argument(
+            "--processes", type=int, default=settings.WORKER_PROCESSES or None,
+            help="speech processes per job (default: one per core)",
+        )  # fmt: skip
+
+    def handle(self, *args, burst=False, processes=None, **options):
+        self.setup(processes=processes)
+        signal.signal(signal.SIGTERM, self.on_signal)
+        signal.signal(signal.SIGINT, self.on_signal)
+        self.say(f"worker ready ({connection.vendor}, {self.processes or 'all'} speech processes)")
+        try:
+            while not self.shutdown:
+                self.recover_if_due()
+                while not self.shutdown and self.process_one():
+                    self.recover_if_due()
+                if burst and not self.recovery.pending:
+                    break
+                self.sleep(settings.WORKER_POLL_SECONDS * random.uniform(0.5, 1.5))
+        finally:
+            self.locks.close()
+        self.say("worker stopped")
+
+    def setup(self, processes=None):
+        """State for the loop; tests call this, then the units, without the loop."""
+        self.processes = processes
+        self.shutdown = False
+        self.signals = 0
+        self.shutdown_deadline = None
+        self.locks = queue.make_locks()
+        self.recovery = queue.Recovery(self.locks)
+        self.next_recovery = 0.0
+        self.pipeline = import_string(settings.CONVERSION_PIPELINE)
+        return self
+
+    # Signal handlers only set flags: the loop and the running job look at them.
+    def on_signal(self, signum, frame):
+        self.signals += 1
+        self.shutdown = True
+        if self.shutdown_deadline is None:
+            self.shutdown_deadline = time.monotonic() + settings.WORKER_SHUTDOWN_GRACE
+        name = signal.Signals(signum).name
+        if self.signals == 1:
+            self.say(
+                f"{name}: finishing the current job (at most {settings.WORKER_SHUTDOWN_GRACE:g} s)"
+            )
+        else:
+            self.say(f"{name} again: handing the current job back now")
+
+    def sleep(self, seconds):
+        end = time.monotonic() + seconds
+        while not self.shutdown and time.monotonic() < end:
+            time.sleep(min(0.1, max(0.0, end - time.monotonic())))
+
+    def say(self, message):
+        log.info(message)
+
+    # ---- units ------------------------------------------------------------------------------
+
+    def recover_if_due(self) -> int:
+        now = time.monotonic()
+        if now < self.next_recovery:
+            return 0
+        try:
+            recovered = queue.retry_on_disconnect(self.recovery.run)
+        except (OperationalError, InterfaceError):
+            log.warning("recovery skipped: database unavailable")
+            connection.close()
+            recovered = 0
+        # A suspect gets its second look after the grace period, not a whole interval later.
+        wait = settings.WORKER_RECOVERY_INTERVAL
+        if self.recovery.pending:
+            wait = min(wait, settings.WORKER_RECOVERY_GRACE)
+        self.next_recovery = now + wait
+        if recovered:
+            self.say(f"recovered {recovered} job(s) whose worker had stopped")
+        return recovered
+
+    def process_one(self) -> bool:
+        """Claim and run one job; returns whether there was one. One bad job never stops the loop."""
+        try:
+            claim = queue.retry_on_disconnect(queue.claim_next_job, self.locks)
+        except (OperationalError, InterfaceError):
+            log.warning("could not claim: database unavailable")
+            connection.close()
+            return False
+        if claim is None:
+            return False
+        try:
+            self.run_job(claim)
+        except Exception:
+            log.exception("job %s: unexpected error", claim.job_id)
+            try:
+                queue.fail_job(claim, UNEXPECTED)
+            except Exception:
+                log.exception("job %s: could not record the failure", claim.job_id)
+        finally:
+            self.locks.release(claim.job_id)
+        return True
+
+    def run_job(self, claim: queue.Claim) -> None:
+        book = Audiobook.objects.filter(pk=claim.book_id).first()
+        if book is None:
+            return
+        self.say(f"claimed job {claim.job_id}: {book.title!r}")
+        workdir = Path(settings.WORK_DIR) / str(book.pk)
+        started = time.monotonic()
+        heartbeat = Heartbeat(self.locks)
+        writer = queue.ProgressWriter(claim)
+        logged = [0]
+
+        def progress(percent):
+            writer(percent)
+            if percent >= logged[0] + 10:
+                logged[0] = int(percent) // 10 * 10
+                self.say(f"job {claim.job_id}: {logged[0]}%")
+
+        def should_stop():
+            if heartbeat.lost:
+                raise queue.JobLost()
+            if self.signals > 1:
+                return True
+            return self.shutdown_deadline is not None and time.monotonic() > self.shutdown_deadline
+
+        heartbeat.start()
+        try:
+            with local_pdf(book, workdir) as pdf:
+                result = self.pipeline(
+                    pdf, workdir, progress=progress, should_stop=should_stop,
+                    processes=self.processes,
+                )  # fmt: skip
+            heartbeat.stop()
+            self.finish(claim, book, result, workdir, started)
+        except queue.JobLost:
+            self.say(f"job {claim.job_id}: lost (audiobook deleted or job recovered); stopped")
+            if not Audiobook.objects.filter(pk=book.pk).exists():
+                shutil.rmtree(workdir, ignore_errors=True)
+        except Interrupted:
+            queue.hand_back(claim)
+            self.say(f"job {claim.job_id}: handed back to the queue; spoken chunks kept")
+        except ConversionError as error:
+            self.failed(claim, str(error), workdir)
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+            self.failed(claim, DISK_FULL, workdir)
+        finally:
+            heartbeat.stop()
+
+    def finish(self, claim, book, result, workdir, started):
+        names = []
+        try:
+            for path in (result.mp3, result.vtt):
+                with open(path, "rb") as f:
+                    # Named after the job: a re-conversion never overwrites audio in use.
+                    names.append(
+                        default_storage.save(f"audio/{claim.job_id}{path.suffix}", File(f))
+                    )
+        except BaseException:
+            for name in names:
+                default_storage.delete(name)
+            raise
+        replaced = queue.complete_job(claim, names[0])
+        if replaced is None:  # lost while saving: the book is gone, or the job recovered
+            for name in names:
+                default_storage.delete(name)
+            self.say(f"job {claim.job_id}: lost before it could be saved; files removed")
+        else:
+            if replaced:
+                for name in (replaced, str(Path(replaced).with_suffix(".vtt"))):
+                    default_storage.delete(name)
+            self.say(
+                f"job {claim.job_id}: completed in {time.monotonic() - started:.1f} s, "
+                f"{result.duration / 3600:.2f} h of audio"
+            )
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    def failed(self, claim, message, workdir):
+        queue.fail_job(claim, message)
+        shutil.rmtree(workdir, ignore_errors=True)
+        self.say(f"job {claim.job_id}: failed: {message}")
+
+
+class Heartbeat(threading.Thread):
+    """Keeps the job's liveness lock held (PostgreSQL restarts drop it) while the job runs."""
+
+    def __init__(self, locks, interval: float = 1.0):
+        super().__init__(daemon=True)
+        self.locks = locks
+        self.interval = interval
+        self.lost = False
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(self.interval):
+            if not self.locks.check():
+                self.lost = True
+                return
+
+    def stop(self):
+        self.stopped.set()
+
+
+class local_pdf:
+    """The book's PDF as a local file: its own path on local storage, else a copy in `workdir`."""
+
+    def __init__(self, book, workdir: Path):
+        self.book, self.workdir, self.copy = book, workdir, None
+
+    def __enter__(self) -> Path:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            return Path(default_storage.path(self.book.pdf_path.name))
+        except NotImplementedError:  # remote storage (S3): fetch a copy
+            self.copy = self.workdir / "input.pdf"
+            with (
+                default_storage.open(self.book.pdf_path.name, "rb") as src,
+                open(self.copy, "wb") as dst,
+            ):
+                shutil.copyfileobj(src, dst, 1 << 20)
+            return self.copy
+
+    def __exit__(self, *exc):
+        if self.copy is not None:
+            self.copy.unlink(missing_ok=True)

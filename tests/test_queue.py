@@ -1,0 +1,214 @@
+"""The worker's units, called directly: claim, progress, finish, fail, hand back, recover."""
+
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+
+from conversions import queue
+from conversions.management.commands.worker import Command
+from conversions.models import ConversionJob
+from library import services
+from library.models import Audiobook
+from tests.factories import make_book, make_job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def worker(fake_pipeline):
+    command = Command(stdout=StringIO()).setup()
+    yield command
+    command.locks.close()
+
+
+def queued_book(pdf=b"%PDF-1.4 fine", **fields):
+    book = make_book(pdf_bytes=pdf, **fields)
+    make_job(book)
+    return book
+
+
+def test_claim_takes_the_oldest_queued_job_and_marks_both_rows(worker):
+    first, second = queued_book(title="first"), queued_book(title="second")
+    claim = queue.claim_next_job(worker.locks)
+    assert claim.book_id == first.pk
+    job = ConversionJob.objects.get(pk=claim.job_id)
+    assert job.status == "running" and job.started_at == claim.token
+    assert Audiobook.objects.get(pk=first.pk).status == "processing"
+    assert queue.claim_next_job(worker.locks).book_id == second.pk
+    assert queue.claim_next_job(worker.locks) is None
+
+
+def test_a_job_converts_to_a_completed_audiobook(worker, settings):
+    book = queued_book()
+    assert worker.process_one() is True
+    book.refresh_from_db()
+    job = book.jobs.get()
+    assert (job.status, job.progress, book.status) == ("completed", 100, "completed")
+    assert job.completed_at >= job.started_at
+    assert book.audio_path.name == f"audio/{job.pk}.mp3"
+    assert default_storage.exists(book.audio_path.name)
+    assert default_storage.exists(f"audio/{job.pk}.vtt")
+    assert not (Path(settings.WORK_DIR) / str(book.pk)).exists()  # work folder removed
+    assert worker.process_one() is False  # nothing left
+
+
+def test_a_failing_pdf_fails_its_job_and_the_worker_goes_on(worker):
+    bad, good = queued_book(pdf=b"%PDF FAIL"), queued_book()
+    assert worker.process_one() and worker.process_one()
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    job = bad.jobs.get()
+    assert job.status == "failed" and "OCR is not supported" in job.error_message
+    assert bad.status == "failed" and good.status == "completed"
+
+
+def test_an_unexpected_error_fails_the_job_with_a_plain_message(worker, monkeypatch):
+    book = queued_book()
+
+    def explode(*args, **kwargs):
+        raise KeyError("bug")
+
+    worker.pipeline = explode
+    assert worker.process_one()
+    job = book.jobs.get()
+    assert job.status == "failed" and job.error_message.startswith("An unexpected error")
+
+
+def test_progress_rises_at_most_once_a_second_and_only_while_the_job_is_ours():
+    book = queued_book()
+    locks = queue.make_locks()
+    claim = queue.claim_next_job(locks)
+    writer = queue.ProgressWriter(claim, min_interval=3600)
+    writer(10)
+    writer(20)  # within the interval: not written
+    assert ConversionJob.objects.get(pk=claim.job_id).progress == 10
+    writer.min_interval = 0
+    writer(5)  # never backwards
+    assert ConversionJob.objects.get(pk=claim.job_id).progress == 10
+    writer(150)  # 100 only when completed
+    assert ConversionJob.objects.get(pk=claim.job_id).progress == 99
+    Audiobook.objects.filter(pk=book.pk).delete()
+    with pytest.raises(queue.JobLost):
+        writer.written = 0
+        writer(50)
+    locks.close()
+
+
+def test_deleting_the_book_mid_conversion_stops_the_job_and_leaves_no_files(
+    worker, settings, django_capture_on_commit_callbacks
+):
+    book = queued_book()
+    real = worker.pipeline
+
+    def delete_midway(pdf, workdir, *, progress, should_stop, processes=None):
+        def progress_then_delete(percent):
+            if percent >= 40:
+                with django_capture_on_commit_callbacks(execute=True):
+                    services.delete_audiobook(book)
+            progress(percent)
+
+        return real(pdf, workdir, progress=progress_then_delete, should_stop=should_stop)
+
+    worker.pipeline = delete_midway
+    assert worker.process_one()
+    assert not Audiobook.objects.exists() and not ConversionJob.objects.exists()
+    leftovers = [p for p in Path(default_storage.location).rglob("*") if p.is_file()]
+    assert leftovers == []
+    assert not (Path(settings.WORK_DIR) / str(book.pk)).exists()
+
+
+def test_shutdown_hands_the_job_back_and_a_resumed_job_reuses_its_chunks(
+    worker, settings, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("FAKE_PIPELINE_LOG", str(tmp_path / "log"))
+    book = queued_book()
+    real = worker.pipeline
+    calls = []
+
+    def stop_midway(pdf, workdir, *, progress, should_stop, processes=None):
+        def progress_and_signal(percent):
+            progress(percent)
+            if percent >= 60 and not calls:
+                calls.append(percent)
+                worker.signals = 2  # as if SIGTERM came twice: hand back now
+
+        return real(pdf, workdir, progress=progress_and_signal, should_stop=should_stop)
+
+    worker.pipeline = stop_midway
+    assert worker.process_one()
+    book.refresh_from_db()
+    job = book.jobs.get()
+    assert (job.status, job.started_at, book.status) == ("queued", None, "pending")
+    chunks = Path(settings.WORK_DIR) / str(book.pk) / "chunks"
+    done_before = sorted(p.name for p in chunks.iterdir())
+    assert len(done_before) == 3
+
+    worker.signals = 0
+    worker.pipeline = real
+    assert worker.process_one()
+    book.refresh_from_db()
+    assert book.status == "completed"
+    assert book.jobs.get().status == "completed"
+    # Each of the five chunks was made once: the resumed job skipped the three it found.
+    made = [line.split()[0] for line in (tmp_path / "log").read_text().splitlines()]
+    assert sorted(e for e in made if e.startswith("chunk")) == [f"chunk{i}" for i in range(5)]
+    assert made.count("start") == 2
+
+
+def test_recovery_requeues_a_job_whose_worker_is_gone_after_a_second_look(worker):
+    book = queued_book()
+    dead = queue.make_locks()
+    claim = queue.claim_next_job(dead)
+    dead.close()  # the worker is gone: its lock with it
+    recovery = queue.Recovery(worker.locks, grace=0.2, max_retries=2)
+    assert recovery.run() == 0 and recovery.pending  # first look: a suspect only
+    time.sleep(0.25)
+    assert recovery.run() == 1
+    lost = ConversionJob.objects.get(pk=claim.job_id)
+    assert lost.status == "failed" and lost.error_message == queue.WORKER_STOPPED
+    book.refresh_from_db()
+    assert book.status == "pending"
+    assert book.jobs.filter(status="queued").count() == 1
+
+
+def test_recovery_leaves_jobs_of_living_workers_alone(worker):
+    queued_book()
+    alive = queue.make_locks()
+    claim = queue.claim_next_job(alive)
+    recovery = queue.Recovery(worker.locks, grace=0, max_retries=2)
+    assert recovery.run() == 0 and recovery.run() == 0
+    assert ConversionJob.objects.get(pk=claim.job_id).status == "running"
+    alive.close()
+
+
+def test_recovery_gives_up_after_two_retries_in_a_row(worker):
+    book = queued_book()
+    recovery = queue.Recovery(worker.locks, grace=0, max_retries=2)
+    for _ in range(3):
+        dead = queue.make_locks()
+        assert queue.claim_next_job(dead).book_id == book.pk
+        dead.close()
+        recovery.run()
+        recovery.run()
+    book.refresh_from_db()
+    assert book.status == "failed"
+    jobs = list(book.jobs.order_by("created_at"))
+    assert [job.status for job in jobs] == ["failed"] * 3
+    assert "3 times in a row" in jobs[-1].error_message
+    assert queue.claim_next_job(worker.locks) is None
+
+
+def test_a_lost_claim_cannot_write():
+    book = queued_book()
+    locks = queue.make_locks()
+    claim = queue.claim_next_job(locks)
+    ConversionJob.objects.filter(pk=claim.job_id).update(status="queued", started_at=None)
+    assert queue.complete_job(claim, "audio/x.mp3") is None
+    assert queue.fail_job(claim, "nope") is False
+    assert queue.hand_back(claim) is False
+    book.refresh_from_db()
+    assert book.status == "processing" and not book.audio_path
+    locks.close()
