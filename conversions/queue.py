@@ -36,7 +36,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from library.models import Audiobook
+from library.models import Audiobook, AudiobookDetails
 
 from .models import ConversionJob
 
@@ -266,8 +266,8 @@ class ProgressWriter:
         self.written, self.written_at = percent, now
 
 
-def complete_job(claim: Claim, audio_name: str) -> str | None:
-    """Mark the job and its book completed with `audio_name`.
+def complete_job(claim: Claim, audio_name: str, details: dict | None = None) -> str | None:
+    """Mark the job and its book completed with `audio_name` (and `details` of the result).
 
     Returns the storage name of the audio this replaces ("" when none), or None when the job
     was lost (the caller then removes the files it saved).
@@ -283,6 +283,8 @@ def complete_job(claim: Claim, audio_name: str) -> str | None:
             Audiobook.objects.filter(pk=claim.book_id).update(
                 status=Book.COMPLETED, audio_path=audio_name, updated_at=now
             )
+            if details is not None:
+                AudiobookDetails.objects.update_or_create(audiobook_id=claim.book_id, defaults=details)
             return old if old != audio_name else ""
 
     return retry_on_disconnect(write)

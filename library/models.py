@@ -1,6 +1,7 @@
 """An uploaded PDF and, once converted, its audiobook: the seed's `audiobooks` table."""
 
 import uuid
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
@@ -55,5 +56,28 @@ class Audiobook(models.Model):
 
     @property
     def transcript_name(self) -> str:
-        """Storage name of the WebVTT captions: no column for it, so it follows the book's UUID."""
-        return f"audio/{self.pk}.vtt"
+        """Storage name of the WebVTT captions: no column for it, so it sits beside the MP3."""
+        if not self.audio_path:
+            return ""
+        return str(PurePosixPath(self.audio_path.name).with_suffix(".vtt"))
+
+
+class AudiobookDetails(models.Model):
+    """What we learn about a book beyond the seed's columns: pages, author, duration, chapters.
+
+    A table of its own because the seed's `audiobooks` table takes no extra columns. Books that
+    the original app made have no row here until they are converted again; pages show a dash.
+    """
+
+    audiobook = models.OneToOneField(
+        Audiobook, models.DB_CASCADE, primary_key=True, related_name="details"
+    )
+    page_count = models.IntegerField(null=True, blank=True)
+    author = models.CharField(max_length=500, blank=True, default="")
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds of audio.")
+    audio_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes of MP3.")
+    chapters = models.JSONField(default=list, blank=True, help_text='[{"title", "start"}, ...]')
+
+    class Meta:
+        db_table = "audiobook_details"
+        verbose_name_plural = "audiobook details"

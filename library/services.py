@@ -10,9 +10,35 @@ from django.db import transaction
 
 from conversions.models import ConversionJob
 
-from .models import Audiobook
+from .models import Audiobook, AudiobookDetails
 
 log = logging.getLogger(__name__)
+
+
+def create_audiobook(user, upload, *, title: str, page_count: int | None = None,
+                     author: str = "") -> Audiobook:
+    """Store an uploaded PDF and queue its conversion: file, book and first job together.
+
+    The file is streamed to storage under the book's UUID (never the uploaded name) before the
+    rows are written; if writing the rows fails, the file is removed again, so nothing is kept
+    half-way.
+    """
+    book = Audiobook(
+        user=user,
+        title=title[:500],
+        original_file_name=(upload.name or "upload.pdf")[:500],
+        file_size=upload.size,
+    )
+    book.pdf_path.save("upload.pdf", upload, save=False)
+    try:
+        with transaction.atomic():
+            book.save(force_insert=True)
+            AudiobookDetails.objects.create(audiobook=book, page_count=page_count, author=author)
+            ConversionJob.objects.create(audiobook=book)
+    except BaseException:
+        remove_files([book.pdf_path.name])
+        raise
+    return book
 
 
 @transaction.atomic
@@ -25,11 +51,10 @@ def queue_conversion(book: Audiobook) -> ConversionJob:
 
 def storage_names(book: Audiobook) -> list[str]:
     """Every file in storage that belongs to `book`."""
-    names = [book.transcript_name]
-    for field in (book.pdf_path, book.audio_path):
-        if field and field.name:
-            names.append(field.name)
-    return names
+    names = [book.pdf_path.name]
+    if book.audio_path:
+        names += [book.audio_path.name, book.transcript_name]
+    return [name for name in names if name]
 
 
 def delete_audiobook(book: Audiobook) -> None:

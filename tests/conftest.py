@@ -36,3 +36,18 @@ def fake_pipeline(settings, tmp_path):
     settings.CONVERSION_PIPELINE = "tests.fake_pipeline.convert_book"
     settings.WORK_DIR = tmp_path / "work"
     return settings
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # The OS's Chromium (apt-get install chromium); Playwright's own browser downloads are not
+    # used. Without the background-networking flags it keeps trying to reach Google.
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    }  # fmt: skip

@@ -200,7 +200,16 @@ class Command(BaseCommand):
             for name in names:
                 default_storage.delete(name)
             raise
-        replaced = queue.complete_job(claim, names[0])
+        details = {
+            "duration": result.duration,
+            "audio_size": default_storage.size(names[0]),
+            "chapters": [{"title": title, "start": start} for title, start in result.chapters],
+        }
+        if result.page_count:
+            details["page_count"] = result.page_count
+        if result.author:
+            details["author"] = result.author[:500]
+        replaced = queue.complete_job(claim, names[0], details)
         if replaced is None:  # lost while saving: the book is gone, or the job recovered
             for name in names:
                 default_storage.delete(name)
