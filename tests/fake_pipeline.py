@@ -31,7 +31,7 @@ def _log(event: str, workdir: Path) -> None:
             os.close(fd)
 
 
-def convert_book(pdf: Path, workdir: Path, *, progress, should_stop, processes=None):
+def convert_book(pdf: Path, workdir: Path, *, progress, should_stop, processes=None, title=None):
     data = Path(pdf).read_bytes()
     steps = int(os.environ.get("FAKE_PIPELINE_STEPS", "5"))
     seconds = float(os.environ.get("FAKE_PIPELINE_STEP_SECONDS", "0.01"))

@@ -103,7 +103,7 @@ def test_deleting_the_book_mid_conversion_stops_the_job_and_leaves_no_files(
     book = queued_book()
     real = worker.pipeline
 
-    def delete_midway(pdf, workdir, *, progress, should_stop, processes=None):
+    def delete_midway(pdf, workdir, *, progress, should_stop, **kwargs):
         def progress_then_delete(percent):
             if percent >= 40:
                 with django_capture_on_commit_callbacks(execute=True):
@@ -128,7 +128,7 @@ def test_shutdown_hands_the_job_back_and_a_resumed_job_reuses_its_chunks(
     real = worker.pipeline
     calls = []
 
-    def stop_midway(pdf, workdir, *, progress, should_stop, processes=None):
+    def stop_midway(pdf, workdir, *, progress, should_stop, **kwargs):
         def progress_and_signal(percent):
             progress(percent)
             if percent >= 60 and not calls:

@@ -167,7 +167,7 @@ class Command(BaseCommand):
             with local_pdf(book, workdir) as pdf:
                 result = self.pipeline(
                     pdf, workdir, progress=progress, should_stop=should_stop,
-                    processes=self.processes,
+                    processes=self.processes, title=book.title,
                 )  # fmt: skip
             heartbeat.stop()
             self.finish(claim, book, result, workdir, started)

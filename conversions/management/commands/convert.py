@@ -1,0 +1,94 @@
+"""Convert one PDF to an MP3 (with chapters and a WebVTT transcript) without the web or the
+database, showing progress on the terminal.
+
+    python manage.py convert FILE.pdf [-o OUT.mp3] [--text] [--processes N] [--password P]
+
+--text prints the narration text with its chapter headings instead: what will be read aloud,
+for checking a PDF before uploading it.
+"""
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from conversions import pdftext
+from conversions.pipeline import ConversionError, convert_pdf, read_document
+
+
+class Command(BaseCommand):
+    help = "Convert one PDF into an MP3 audiobook (or print its narration text with --text)."
+    requires_system_checks = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("pdf", type=Path, help="the PDF to convert")
+        parser.add_argument(
+            "-o", "--output", type=Path, help="the MP3 to write (default: FILE.mp3)"
+        )
+        parser.add_argument("--text", action="store_true", help="print the narration text instead")
+        parser.add_argument(
+            "--processes", type=int, help="speech processes (default: one per core)"
+        )
+        parser.add_argument("--password", help="the password of an encrypted PDF")
+        parser.add_argument("--voice", default=settings.TTS_VOICE, help="eSpeak NG voice")
+        parser.add_argument("--rate", type=int, default=settings.TTS_RATE, help="words per minute")
+
+    def handle(self, *args, pdf, output, text, processes, password, voice, rate, **options):
+        if not pdf.is_file():
+            raise CommandError(f"{pdf}: no such file")
+        try:
+            if text:
+                self.stdout.write(pdftext.narration_text(read_document(pdf, password)), ending="")
+                return
+            output = output or pdf.with_suffix(".mp3")
+            bar = ProgressBar(sys.stderr)
+            started = time.monotonic()
+            workdir = Path(tempfile.mkdtemp(prefix="audiobooker-convert-"))
+            try:
+                result = convert_pdf(
+                    pdf, workdir, voice=voice, rate=rate, processes=processes,
+                    progress=bar.update, password=password,
+                )  # fmt: skip
+                bar.done()
+                shutil.move(result.mp3, output)
+                shutil.move(result.vtt, output.with_suffix(".vtt"))
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+        except ConversionError as error:
+            raise CommandError(str(error)) from error
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"{output}: {result.duration / 3600:.2f} h of audio, {len(result.chapters)} chapters, "
+            f"{result.words:,} words, in {seconds:.1f} s ({result.duration / seconds:.0f}x real time)"
+        )
+        self.stdout.write(f"{output.with_suffix('.vtt')}: captions")
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal (plain lines every 10 % when not a terminal)."""
+
+    def __init__(self, stream, width: int = 40):
+        self.stream, self.width = stream, width
+        self.tty = stream.isatty()
+        self.shown = -1
+
+    def update(self, percent: float) -> None:
+        percent = int(percent)
+        if percent <= self.shown or (not self.tty and percent // 10 == self.shown // 10):
+            return
+        self.shown = percent
+        if self.tty:
+            filled = self.width * percent // 100
+            self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}%")
+        else:
+            self.stream.write(f"{percent}%\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")

@@ -1,0 +1,174 @@
+"""The whole conversion on real PDFs with real eSpeak NG: what a listener gets."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import wave
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from conversions.pipeline import ConversionError, Interrupted, convert_pdf
+from tests.corpus import CORPUS_PDFS, REPO, corpus_pdf
+
+pytestmark = pytest.mark.slow
+VOICE, RATE = "en-us", 175
+
+
+def convert(pdf, workdir, **kwargs):
+    return convert_pdf(pdf, workdir, voice=VOICE, rate=RATE, processes=2, **kwargs)
+
+
+def loudness(mp3, tmp_path) -> float:
+    """RMS of the decoded audio, 0..1 (ffmpeg decodes; it is a test-only tool)."""
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg is needed to decode the MP3 (make test installs it)")
+    wav = tmp_path / "decoded.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(mp3), str(wav)], check=True)
+    with wave.open(str(wav)) as w:
+        frames = w.readframes(w.getnframes())
+    samples = memoryview(frames).cast("h")
+    return (sum(s * s for s in samples[::7]) / max(1, len(samples[::7]))) ** 0.5 / 32768
+
+
+def test_a_pdf_with_an_outline_becomes_a_tagged_mp3_with_chapters_and_captions(tmp_path):
+    progress = []
+    result = convert(corpus_pdf("pdflatex-outline.pdf"), tmp_path / "work",
+                     title="Outline test", progress=progress.append)  # fmt: skip
+    assert progress[0] == 0 and progress[-1] == 100 and progress == sorted(progress)
+
+    info = MP3(result.mp3)
+    assert info.info.sample_rate == 22050 and info.info.channels == 1
+    assert 48000 <= info.info.bitrate <= 64000
+    assert abs(info.info.length - result.duration) < 0.1
+    # 1,381 words at 175 wpm is about 8 minutes; eSpeak runs a little fast or slow per voice.
+    assert 0.6 * result.words / RATE * 60 < result.duration < 1.5 * result.words / RATE * 60
+
+    tags = ID3(result.mp3)
+    assert str(tags["TIT2"]) == "Outline test" and str(tags["TCON"]) == "Audiobook"
+    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    titles = [str(c.sub_frames["TIT2"]) for c in chapters]
+    assert titles[1:4] == ["Foo", "Bar", "Baz"]  # the outline's top level
+    assert len(tags.getall("CTOC")) == 1
+    starts = [c.start_time for c in chapters]
+    assert starts == [round(start * 1000) for _, start in result.chapters]
+    assert chapters[-1].end_time == pytest.approx(result.duration * 1000, abs=50)
+
+    vtt = result.vtt.read_text()
+    assert vtt.startswith("WEBVTT")
+    cues = [line for line in vtt.splitlines() if "-->" in line]
+    assert len(cues) > 10
+    assert "Hello, here is some text without a meaning." in vtt
+    assert loudness(result.mp3, tmp_path) > 0.02  # speech, not silence
+
+
+def test_a_retried_conversion_reuses_the_spoken_chunks(tmp_path):
+    pdf = corpus_pdf("minimal-document.pdf")
+    first = convert(pdf, tmp_path / "work")
+    size = first.mp3.stat().st_size
+    first.mp3.unlink()
+    spoken = []
+
+    import conversions.speech as speech
+
+    real = speech.speak_chapters
+
+    def counting(*args, **kwargs):
+        parts = real(*args, **kwargs)
+        spoken.append(sum(part.spoken_chunks for part in parts))
+        return parts
+
+    speech.speak_chapters = counting
+    try:
+        again = convert(pdf, tmp_path / "work")
+    finally:
+        speech.speak_chapters = real
+    assert spoken == [0] and again.mp3.stat().st_size == size
+
+
+def test_stopping_midway_raises_interrupted_and_keeps_the_work(tmp_path):
+    pdf = corpus_pdf("pdflatex-outline.pdf")
+    seen = []
+
+    def stop_after_some():
+        return len(seen) > 2
+
+    with pytest.raises(Interrupted):
+        convert(pdf, tmp_path / "work", progress=seen.append, should_stop=stop_after_some)
+    assert any((tmp_path / "work").rglob("*.wav")) or any((tmp_path / "work").rglob("*.mp3"))
+    result = convert(pdf, tmp_path / "work")
+    assert result.mp3.exists()
+
+
+# Every corpus PDF ends as audio or as one of the named reasons, never anything else.
+EXPECTED_REASON = {
+    "libreoffice-writer-password.pdf": "password",
+    "unreadablemetadata.pdf": "damaged",
+    "derived-truncated-pdflatex-4-pages.pdf": "damaged",
+    "imagemagick-CCITTFaxDecode.pdf": "no_text",
+    "imagemagick-images.pdf": "no_text",
+    "grayscale-image.pdf": "no_text",
+    "cmyk-image.pdf": "no_text",
+    "base64image.pdf": "no_text",
+}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS_PDFS.glob("*.pdf")))
+def test_every_corpus_pdf_converts_or_fails_with_a_named_reason(name, tmp_path):
+    from conversions.pdftext import REASONS
+
+    pdf = corpus_pdf(name)
+    if name in EXPECTED_REASON:
+        with pytest.raises(ConversionError) as error:
+            convert(pdf, tmp_path / "work")
+        assert str(error.value) == REASONS[EXPECTED_REASON[name]]
+    else:
+        result = convert(pdf, tmp_path / "work")
+        assert result.duration > 1 and MP3(result.mp3).info.length > 1
+
+
+def manage(*args):
+    env = {**os.environ, "DEBUG": "true"}
+    return subprocess.run([sys.executable, "manage.py", *map(str, args)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+
+
+def test_the_convert_command_writes_an_mp3_and_captions(tmp_path):
+    out = tmp_path / "book.mp3"
+    result = manage("convert", corpus_pdf("minimal-document.pdf"), "-o", out, "--processes", "1")
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and out.with_suffix(".vtt").exists()
+    assert "h of audio" in result.stdout and "100%" in result.stderr
+
+
+def test_the_convert_command_prints_the_narration_text(tmp_path):
+    result = manage("convert", corpus_pdf("pdflatex-outline.pdf"), "--text")
+    assert result.returncode == 0, result.stderr
+    assert "Hello, here is some text without a meaning." in result.stdout
+    assert "Foo\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("libreoffice-writer-password.pdf", "password"),
+        ("derived-truncated-pdflatex-4-pages.pdf", "damaged"),
+    ],
+)
+def test_the_convert_command_says_why_a_pdf_cannot_be_converted(name, reason):
+    from conversions.pdftext import REASONS
+
+    result = manage("convert", corpus_pdf(name), "--text")
+    assert result.returncode != 0
+    assert REASONS[reason] in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_convert_command_opens_a_pdf_with_its_password(tmp_path):
+    pdf = corpus_pdf("libreoffice-writer-password.pdf")
+    result = manage("convert", pdf, "--text", "--password", "openpassword")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    json.dumps(result.stdout)  # printable
