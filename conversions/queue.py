@@ -284,7 +284,9 @@ def complete_job(claim: Claim, audio_name: str, details: dict | None = None) -> 
                 status=Book.COMPLETED, audio_path=audio_name, updated_at=now
             )
             if details is not None:
-                AudiobookDetails.objects.update_or_create(audiobook_id=claim.book_id, defaults=details)
+                AudiobookDetails.objects.update_or_create(
+                    audiobook_id=claim.book_id, defaults=details
+                )
             return old if old != audio_name else ""
 
     return retry_on_disconnect(write)
