@@ -127,7 +127,8 @@ def test_every_corpus_pdf_converts_or_fails_with_a_named_reason(name, tmp_path):
         assert str(error.value) == REASONS[EXPECTED_REASON[name]]
     else:
         result = convert(pdf, tmp_path / "work")
-        assert result.duration > 1 and MP3(result.mp3).info.length > 1
+        assert result.words >= 1 and result.duration > 0.3  # inline-image.pdf says only "Test"
+        assert MP3(result.mp3).info.length == pytest.approx(result.duration, abs=0.1)
 
 
 def manage(*args):
