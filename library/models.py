@@ -81,3 +81,6 @@ class AudiobookDetails(models.Model):
     class Meta:
         db_table = "audiobook_details"
         verbose_name_plural = "audiobook details"
+
+    def __str__(self):
+        return f"details of {self.audiobook_id}"

@@ -4,7 +4,10 @@ Views, the admin and commands call these; nothing else writes audiobooks and the
 """
 
 import logging
+import shutil
+from pathlib import Path
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
@@ -15,8 +18,9 @@ from .models import Audiobook, AudiobookDetails
 log = logging.getLogger(__name__)
 
 
-def create_audiobook(user, upload, *, title: str, page_count: int | None = None,
-                     author: str = "") -> Audiobook:
+def create_audiobook(
+    user, upload, *, title: str, page_count: int | None = None, author: str = ""
+) -> Audiobook:
     """Store an uploaded PDF and queue its conversion: file, book and first job together.
 
     The file is streamed to storage under the book's UUID (never the uploaded name) before the
@@ -74,7 +78,15 @@ def delete_audiobooks(books) -> int:
         names = [name for book in books for name in storage_names(book)]
         Audiobook.objects.filter(pk__in=[book.pk for book in books]).delete()
         transaction.on_commit(lambda: remove_files(names))
+        transaction.on_commit(lambda: remove_work_folders([book.pk for book in books]))
     return len(books)
+
+
+def remove_work_folders(book_ids) -> None:
+    """Drop the spoken chunks kept for these books on this machine (a worker elsewhere drops
+    its own when it notices the book is gone)."""
+    for book_id in book_ids:
+        shutil.rmtree(Path(settings.WORK_DIR) / str(book_id), ignore_errors=True)
 
 
 def remove_files(names: list[str]) -> None:

@@ -165,3 +165,19 @@ def test_conversion_jobs_are_read_only(admin_client):
     assert job.status == "failed"
     listing = admin_client.get("/admin/conversions/conversionjob/", {"status__exact": "failed"})
     assert "40%" in listing.content.decode()
+
+
+def test_deleting_a_book_drops_its_spoken_chunks_on_this_machine(
+    settings, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    from library import services
+
+    book = make_book()
+    chunks = Path(settings.WORK_DIR) / str(book.pk) / "speech"
+    chunks.mkdir(parents=True)
+    (chunks / "chunk.wav").write_bytes(b"RIFF")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_audiobook(book)
+    assert not chunks.parent.exists()
