@@ -3,11 +3,11 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 OS_PACKAGES := espeak-ng libespeak-ng1
-TEST_OS_PACKAGES := chromium poppler-utils
+TEST_OS_PACKAGES := chromium poppler-utils ffmpeg
 ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format migrations-check os-deps install clean
+.PHONY: run test test-sqlite test-postgres lint format migrations-check bench os-deps install clean
 
 run: install os-deps
 	$(PY) manage.py migrate --no-input
@@ -37,6 +37,14 @@ format: install
 
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Benchmarks print Markdown tables; copy them into docs/benchmarks.md.
+bench: install os-deps
+	@scripts/os-deps $(TEST_OS_PACKAGES)
+	@scripts/fetch-manuals
+	$(PY) bench/queue.py
+	scripts/with-postgres $(PY) bench/queue.py
+	$(PY) bench/convert.py
 
 os-deps:
 	@scripts/os-deps $(OS_PACKAGES)
