@@ -36,3 +36,26 @@ class AdminUserChangeForm(UniqueEmailMixin, auth_forms.UserChangeForm):
         model = User
         fields = ("email", "password", "is_active", "is_superuser")
         field_classes = {"email": EmailField}
+
+
+class SignupForm(UniqueEmailMixin, auth_forms.BaseUserCreationForm):
+    """Email and password (twice), checked by AUTH_PASSWORD_VALIDATORS."""
+
+    class Meta:
+        model = User
+        fields = ("email",)
+        field_classes = {"email": EmailField}
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "email"})}
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """Django's login form, asking for an email address rather than a "username"."""
+
+    username = EmailField(
+        label="Email",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": "That email address and password do not match an account.",
+    }

@@ -1,13 +1,17 @@
 """Project-wide pages: the landing page and the health check."""
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 
 def home(request):
-    return render(request, "home.html")
+    """The library for a signed-in user; a short landing page for everyone else."""
+    if request.user.is_authenticated:
+        return redirect("library:list")
+    return render(request, "home.html", {"signup_open": settings.SIGNUP_OPEN})
 
 
 @never_cache

@@ -52,6 +52,12 @@ GAVE_UP = (
 )
 
 
+def work_folder(book_id) -> Path:
+    """This machine's scratch folder for a book's conversion (its spoken chunks): kept across
+    attempts so a retried job resumes, removed when the book is done or deleted."""
+    return Path(settings.WORK_DIR) / str(book_id)
+
+
 class JobLost(Exception):
     """The job is no longer ours: its audiobook was deleted or another worker recovered it."""
 

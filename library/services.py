@@ -5,13 +5,12 @@ Views, the admin and commands call these; nothing else writes audiobooks and the
 
 import logging
 import shutil
-from pathlib import Path
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from conversions.models import ConversionJob
+from conversions.queue import work_folder
 
 from .models import Audiobook, AudiobookDetails
 
@@ -86,7 +85,7 @@ def remove_work_folders(book_ids) -> None:
     """Drop the spoken chunks kept for these books on this machine (a worker elsewhere drops
     its own when it notices the book is gone)."""
     for book_id in book_ids:
-        shutil.rmtree(Path(settings.WORK_DIR) / str(book_id), ignore_errors=True)
+        shutil.rmtree(work_folder(book_id), ignore_errors=True)
 
 
 def remove_files(names: list[str]) -> None:

@@ -128,7 +128,14 @@ class Command(BaseCommand):
             return False
         try:
             self.run_job(claim)
+        except queue.JobLost:
+            self.lost(claim)
         except Exception:
+            # A book deleted mid-conversion can pull files from under the pipeline: that is
+            # a lost job, not a failure.
+            if not queue.retry_on_disconnect(claim.job().exists):
+                self.lost(claim)
+                return True
             log.exception("job %s: unexpected error", claim.job_id)
             try:
                 queue.fail_job(claim, UNEXPECTED)
@@ -143,7 +150,7 @@ class Command(BaseCommand):
         if book is None:
             return
         self.say(f"claimed job {claim.job_id}: {book.title!r}")
-        workdir = Path(settings.WORK_DIR) / str(book.pk)
+        workdir = queue.work_folder(book.pk)
         started = time.monotonic()
         heartbeat = Heartbeat(self.locks)
         writer = queue.ProgressWriter(claim)
@@ -171,10 +178,6 @@ class Command(BaseCommand):
                 )  # fmt: skip
             heartbeat.stop()
             self.finish(claim, book, result, workdir, started)
-        except queue.JobLost:
-            self.say(f"job {claim.job_id}: lost (audiobook deleted or job recovered); stopped")
-            if not Audiobook.objects.filter(pk=book.pk).exists():
-                shutil.rmtree(workdir, ignore_errors=True)
         except Interrupted:
             queue.hand_back(claim)
             self.say(f"job {claim.job_id}: handed back to the queue; spoken chunks kept")
@@ -223,6 +226,11 @@ class Command(BaseCommand):
                 f"{result.duration / 3600:.2f} h of audio"
             )
         shutil.rmtree(workdir, ignore_errors=True)
+
+    def lost(self, claim):
+        self.say(f"job {claim.job_id}: lost (audiobook deleted or job recovered); stopped")
+        if not Audiobook.objects.filter(pk=claim.book_id).exists():
+            shutil.rmtree(queue.work_folder(claim.book_id), ignore_errors=True)
 
     def failed(self, claim, message, workdir):
         queue.fail_job(claim, message)

@@ -1,0 +1,230 @@
+"""Forms of the library pages. The upload form checks every file before anything is stored."""
+
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import pypdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from django import forms
+from django.conf import settings
+from django.core.files import File
+from django.template.defaultfilters import filesizeformat
+from pypdf.errors import DependencyError
+
+from conversions.pdftext import REASONS, PdfError, inspect_pdf
+
+from .models import Audiobook
+
+# The PDF spec lets the "%PDF-" header start anywhere in the first 1024 bytes (some producers
+# put junk before it); the pipeline accepts the same window.
+HEADER_WINDOW = 1024
+
+
+@dataclass
+class CheckedPdf:
+    """An upload that passed every check: what to store, and what we learned about it."""
+
+    file: File  # the upload itself, or its decrypted copy
+    name: str  # the name it was uploaded under (shown to the user, never used as a path)
+    title: str
+    page_count: int
+    author: str
+    decrypted: bool = False
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or more files; cleans to a list. Per-file checks live in the form (they need the
+    password field), so that every file's problem is reported at once."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("allow_empty_file", True)  # refused by the form, with the file's name
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = list(data) if isinstance(data, list | tuple) else ([data] if data else [])
+        if not files:
+            return super().clean(None, initial)  # "required"
+        single = super().clean
+        return [single(item, initial) for item in files]
+
+
+def title_from_name(name: str) -> str:
+    """The title a file name suggests ("My Book.pdf": "My Book"); the name is only text."""
+    stem = PurePath(name.replace("\\", "/")).name
+    if stem.lower().endswith(".pdf"):
+        stem = stem[:-4]
+    return stem.strip() or "Untitled"
+
+
+class UploadForm(forms.Form):
+    pdf = MultipleFileField(
+        label="PDF files",
+        help_text="Choose or drop one or more PDF files.",
+        widget=MultipleFileInput(attrs={"accept": ".pdf,application/pdf", "class": "dropzone"}),
+        error_messages={"required": "Choose at least one PDF file."},
+    )
+    title = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="For a single file. Left empty: the PDF's own title, or its file name.",
+    )
+    password = forms.CharField(
+        label="PDF password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Only for a PDF that needs a password to open. Audiobooker keeps an unlocked "
+        "copy, so the password is not stored.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs_password = False  # the page opens the password field when this is set
+        self._temporary = []  # decrypted copies, removed by close()
+
+    def clean(self):
+        cleaned = super().clean()
+        uploads = cleaned.get("pdf") or []
+        password = cleaned.get("password") or None
+        several = len(uploads) > 1
+        pdfs, errors = [], []
+        for upload in uploads:
+            try:
+                pdfs.append(self.check_pdf(upload, password))
+            except forms.ValidationError as error:
+                for message in error.messages:
+                    # With several files, say which one each problem is about.
+                    errors.append(f"{upload.name}: {message}" if several else message)
+        if errors:
+            self.add_error("pdf", errors)
+            self.close()
+            return cleaned
+        title = cleaned.get("title")
+        if title and len(pdfs) == 1:
+            pdfs[0].title = title
+        cleaned["pdfs"] = pdfs
+        return cleaned
+
+    def check_pdf(self, upload, password: str | None) -> CheckedPdf:
+        """Name, size, header, then open it (with the password if it needs one)."""
+        name = upload.name or ""
+        if not name.lower().endswith(".pdf"):
+            raise forms.ValidationError("This is not a PDF file: its name does not end in .pdf.")
+        if not upload.size:
+            raise forms.ValidationError("This file is empty.")
+        limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"This file is too large ({filesizeformat(upload.size)}); "
+                f"the limit is {settings.MAX_UPLOAD_MB} MB."
+            )
+        upload.seek(0)
+        head = upload.read(HEADER_WINDOW)
+        upload.seek(0)
+        if b"%PDF-" not in head:
+            raise forms.ValidationError(REASONS["not_pdf"])
+        with local_path(upload) as path:
+            try:
+                info = inspect_pdf(path)
+            except PdfError as error:
+                if error.reason != "password":
+                    raise forms.ValidationError(str(error)) from error
+                self.needs_password = True
+                if not password:
+                    raise forms.ValidationError(str(error)) from error
+                return self.unlock(upload, path, password)
+        return CheckedPdf(
+            file=upload,
+            name=name,
+            title=info.title or title_from_name(name),
+            page_count=info.page_count,
+            author=info.author,
+        )
+
+    def unlock(self, upload, path, password: str) -> CheckedPdf:
+        """Open a password-protected PDF and keep a decrypted copy, so the worker needs no
+        password and the password is stored nowhere."""
+        try:
+            inspect_pdf(path, password)
+        except PdfError as error:
+            if error.reason == "password":
+                raise forms.ValidationError("That password does not open this PDF.") from error
+            raise forms.ValidationError(str(error)) from error
+        # Kept open until the form is closed (after storing), which removes it.
+        copy = tempfile.NamedTemporaryFile(suffix=".pdf")  # noqa: SIM115
+        self._temporary.append(copy)
+        try:
+            write_decrypted(path, password, copy)
+            copy.flush()
+            info = inspect_pdf(copy.name)
+        except Exception as error:  # PdfError, or pypdf/PDFium failing to write
+            raise forms.ValidationError(REASONS["damaged"]) from error
+        copy.seek(0)
+        return CheckedPdf(
+            file=File(copy, name=upload.name),
+            name=upload.name,
+            title=info.title or title_from_name(upload.name),
+            page_count=info.page_count,
+            author=info.author,
+            decrypted=True,
+        )
+
+    def close(self):
+        """Remove the decrypted copies (call when done with the form, valid or not)."""
+        for copy in self._temporary:
+            copy.close()
+        self._temporary = []
+
+
+@contextmanager
+def local_path(upload):
+    """A path to the upload's bytes: its temporary file, or a copy of an in-memory upload."""
+    if hasattr(upload, "temporary_file_path"):
+        yield upload.temporary_file_path()
+        return
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as copy:
+        for chunk in upload.chunks():
+            copy.write(chunk)
+        copy.flush()
+        upload.seek(0)
+        yield copy.name
+
+
+def write_decrypted(path, password: str, out) -> None:
+    """Write an unencrypted copy of the PDF at `path` into the open binary file `out`."""
+    try:
+        reader = pypdf.PdfReader(path)
+        reader.decrypt(password)
+        pypdf.PdfWriter(clone_from=reader).write(out)
+    except DependencyError:
+        # AES needs a crypto package pypdf does not have here; PDFium has AES built in.
+        out.seek(0)
+        out.truncate()
+        document = pdfium.PdfDocument(str(path), password=password)
+        try:
+            document.save(out, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+        finally:
+            document.close()
+
+
+class RenameForm(forms.Form):
+    title = forms.CharField(max_length=500, label="Title")
+
+
+class LibraryFilterForm(forms.Form):
+    """The list page's search and status filter (GET)."""
+
+    q = forms.CharField(
+        label="Search titles", required=False, max_length=500, widget=forms.SearchInput
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "All")] + list(Audiobook.Status.choices)
+    )

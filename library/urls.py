@@ -1,0 +1,19 @@
+"""Library URLs (library:*). Every URL with a <uuid> goes through access.get_book_for_user."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "library"
+
+urlpatterns = [
+    path("", views.book_list, name="list"),
+    path("upload/", views.upload, name="upload"),
+    path("<uuid:pk>/", views.detail, name="detail"),
+    path("<uuid:pk>/audio.mp3", views.audio, name="audio"),
+    path("<uuid:pk>/transcript.vtt", views.transcript, name="transcript"),
+    path("<uuid:pk>/status.json", views.status, name="status"),
+    path("<uuid:pk>/rename/", views.rename, name="rename"),
+    path("<uuid:pk>/retry/", views.retry, name="retry"),
+    path("<uuid:pk>/delete/", views.delete, name="delete"),
+]

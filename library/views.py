@@ -1,0 +1,341 @@
+"""Library pages: the list, upload, detail (player), and the files and status behind them.
+
+Every view that takes an audiobook gets it from `access.get_book_for_user` (someone else's book
+is a 404); every change of state is a POST.
+"""
+
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from conversions.models import ConversionJob
+
+from . import services
+from .access import books_of, get_book_for_user
+from .forms import LibraryFilterForm, RenameForm, UploadForm
+from .models import Audiobook
+
+BOOKS_PER_PAGE = 20
+STREAM_CHUNK = 64 * 1024
+ACTIVE = (Audiobook.Status.PENDING, Audiobook.Status.PROCESSING)
+
+
+def with_newest_job(books):
+    """Annotate each book with its newest job's progress and error, in the same query."""
+    newest = ConversionJob.objects.filter(audiobook=OuterRef("pk")).order_by("-created_at")
+    return books.select_related("details").annotate(
+        job_progress=Subquery(newest.values("progress")[:1]),
+        job_error=Subquery(newest.values("error_message")[:1]),
+    )
+
+
+def format_duration(seconds) -> str:
+    """3725.2 -> "1:02:05"; 65 -> "1:05"; None -> ""."""
+    if seconds is None:
+        return ""
+    total = int(seconds)  # whole seconds, as players show them
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def details_of(book):
+    """The book's AudiobookDetails row, or None (books the original app made have none)."""
+    try:
+        return book.details
+    except Audiobook.details.RelatedObjectDoesNotExist:
+        return None
+
+
+def book_state(book) -> dict:
+    """What the pages and status.json say about a book (annotated by `with_newest_job`)."""
+    details = details_of(book)
+    duration = details.duration if details else None
+    audio_size = details.audio_size if details else None
+    failed = book.status == Audiobook.Status.FAILED
+    return {
+        "status": book.status,
+        "status_display": book.get_status_display(),
+        "active": book.status in ACTIVE,
+        "progress": max(0, min(100, book.job_progress or 0)),
+        "error": (book.job_error or "") if failed else "",
+        "duration": duration,
+        "duration_display": format_duration(duration),
+        "audio_size": audio_size,
+        "size_display": filesizeformat(audio_size) if audio_size else "",
+        "page_count": details.page_count if details else None,
+    }
+
+
+@login_required
+def book_list(request):
+    form = LibraryFilterForm(request.GET)
+    form.is_valid()  # a bad value drops only its own filter (cleaned_data keeps the others)
+    filters = form.cleaned_data
+    books = with_newest_job(books_of(request.user)).order_by("-created_at", "-pk")
+    if query := filters.get("q"):
+        books = books.filter(title__icontains=query)
+    if status := filters.get("status"):
+        books = books.filter(status=status)
+    page = Paginator(books, BOOKS_PER_PAGE).get_page(request.GET.get("page"))
+    for book in page:
+        book.state = book_state(book)
+    # The pagination links keep the search and the filter.
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": bool(query or status),
+        "query_string": params.urlencode(),
+    }
+    return render(request, "library/list.html", context)
+
+
+@login_required
+def upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "max_upload_mb": settings.MAX_UPLOAD_MB}
+    if request.method != "POST":
+        return render(request, "library/upload.html", context)
+    try:
+        if not form.is_valid():
+            return render(request, "library/upload.html", context, status=422)
+        books = store_uploads(request.user, form.cleaned_data["pdfs"])
+    finally:
+        form.close()
+    if len(books) == 1:
+        messages.success(request, f"“{books[0].title}” is uploaded and waiting to be converted.")
+        return redirect("library:detail", books[0].pk)
+    messages.success(request, f"{len(books)} PDFs are uploaded and waiting to be converted.")
+    return redirect("library:list")
+
+
+def store_uploads(user, pdfs) -> list[Audiobook]:
+    """All of the checked PDFs, or none: a failure half-way removes the books made so far."""
+    books = []
+    try:
+        for pdf in pdfs:
+            books.append(
+                services.create_audiobook(
+                    user, pdf.file, title=pdf.title, page_count=pdf.page_count, author=pdf.author
+                )
+            )
+    except BaseException:
+        for book in books:
+            services.delete_audiobook(book)
+        raise
+    return books
+
+
+@login_required
+def detail(request, pk, rename_form=None, http_status=200):
+    book = get_book_for_user(request, pk, with_newest_job(Audiobook.objects))
+    state = book_state(book)
+    details = details_of(book)
+    chapters = chapter_list(details.chapters if details else None)
+    context = {
+        "book": book,
+        "state": state,
+        "details": details,
+        "chapters": chapters,
+        "playable": book.status == Audiobook.Status.COMPLETED and bool(book.audio_path),
+        "rename_form": rename_form or RenameForm(initial={"title": book.title}),
+    }
+    return render(request, "library/detail.html", context, status=http_status)
+
+
+def chapter_list(chapters) -> list[dict]:
+    """details.chapters for the page: every chapter named (the pipeline leaves an untitled
+    opening part, and the parts of a document without an outline, without a title)."""
+    chapters = chapters or []
+    titled = any(chapter.get("title") for chapter in chapters)
+    listed = []
+    for number, chapter in enumerate(chapters, 1):
+        start = float(chapter.get("start") or 0)
+        title = chapter.get("title") or (
+            "Beginning" if number == 1 and titled else f"Part {number}"
+        )
+        listed.append({"title": title, "start": start, "start_display": format_duration(start)})
+    return listed
+
+
+def wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def rename(request, pk):
+    book = get_book_for_user(request, pk)
+    form = RenameForm(request.POST)
+    if not form.is_valid():
+        if wants_json(request):
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=422)
+        return detail(request, pk, rename_form=form, http_status=422)
+    book.title = form.cleaned_data["title"]
+    # Only the title: the worker may be writing the status and audio of this very row.
+    book.save(update_fields=["title", "updated_at"])
+    if wants_json(request):
+        return JsonResponse({"title": book.title})
+    messages.success(request, "The title is changed.")
+    return redirect("library:detail", book.pk)
+
+
+@login_required
+@require_POST
+def retry(request, pk):
+    with transaction.atomic():
+        book = get_book_for_user(request, pk, Audiobook.objects.select_for_update())
+        if book.status != Audiobook.Status.FAILED:
+            # A second click, or a book that is already queued: one attempt at a time.
+            messages.info(request, f"“{book.title}” is {book.get_status_display().lower()}.")
+            return redirect("library:detail", book.pk)
+        services.queue_conversion(book)
+    messages.success(request, f"“{book.title}” is queued for another try.")
+    return redirect("library:detail", book.pk)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete(request, pk):
+    """GET asks for confirmation; POST deletes the book, its jobs and its files."""
+    book = get_book_for_user(request, pk)
+    if request.method != "POST":
+        return render(request, "library/delete.html", {"book": book})
+    services.delete_audiobook(book)
+    messages.success(request, f"“{book.title}” is deleted.")
+    return redirect("library:list")
+
+
+@never_cache
+@login_required
+@require_safe
+def status(request, pk):
+    """The live state of a conversion, polled by static/js/progress.js."""
+    book = get_book_for_user(request, pk, with_newest_job(Audiobook.objects))
+    return JsonResponse({"id": str(book.pk), "title": book.title, **book_state(book)})
+
+
+# ---- files ------------------------------------------------------------------------------------
+
+RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+class RangeNotSatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """The (first, last) byte positions, inclusive, of a single-range `Range` header.
+
+    None means "send the whole file": no header, a malformed one, or several ranges (which
+    the HTTP spec lets a server ignore). Raises RangeNotSatisfiable for a range past the end.
+    """
+    match = RANGE.fullmatch(header.strip()) if header else None
+    if not match or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if not first:  # "bytes=-500": the last 500 bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            raise RangeNotSatisfiable()
+        return max(0, size - length), size - 1
+    start = int(first)
+    if last and int(last) < start:
+        return None  # invalid: ignored, as the spec says
+    if start >= size:
+        raise RangeNotSatisfiable()
+    end = int(last) if last else size - 1
+    return start, min(end, size - 1)
+
+
+def stream(name: str, start: int, length: int):
+    """The bytes [start, start + length) of a stored file, a chunk at a time; the file is
+    opened only when the response is sent (and never read whole into memory)."""
+    with default_storage.open(name, "rb") as file:
+        file.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = file.read(min(STREAM_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+
+
+def download_name(title: str) -> str:
+    # Characters that file systems or the header itself do not take become spaces.
+    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|\s]+', " ", title).strip(" .") or "audiobook"
+    return f"{name[:150]}.mp3"
+
+
+def stored_size(name: str) -> int:
+    try:
+        return default_storage.size(name)
+    except OSError:  # listed in the row, gone from storage
+        raise Http404("The audio file is missing.") from None
+
+
+@login_required
+@require_safe
+def audio(request, pk):
+    """The MP3, with HTTP Range support so players can seek (206, 416)."""
+    book = get_book_for_user(request, pk)
+    if not book.audio_path:
+        raise Http404("This audiobook has no audio yet.")
+    name = book.audio_path.name
+    size = stored_size(name)
+    try:
+        byte_range = parse_range(request.headers.get("Range", ""), size)
+    except RangeNotSatisfiable:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        response["Accept-Ranges"] = "bytes"
+        return response
+    if byte_range is None:
+        start, end, status = 0, size - 1, 200
+    else:
+        (start, end), status = byte_range, 206
+    length = end - start + 1 if size else 0
+    response = StreamingHttpResponse(
+        stream(name, start, length), status=status, content_type="audio/mpeg"
+    )
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    if status == 206:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if request.GET.get("download"):
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=download_name(book.title)
+        )
+    response["Cache-Control"] = "private"
+    return response
+
+
+@login_required
+@require_safe
+def transcript(request, pk):
+    """The WebVTT captions that the worker wrote beside the MP3."""
+    book = get_book_for_user(request, pk)
+    if not book.audio_path:
+        raise Http404("This audiobook has no transcript yet.")
+    name = book.transcript_name
+    stored_size(name)
+    response = FileResponse(
+        default_storage.open(name, "rb"), content_type="text/vtt; charset=utf-8"
+    )
+    response["Cache-Control"] = "private"
+    return response
