@@ -1,6 +1,5 @@
 """Project-wide pages: the landing page and the health check."""
 
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +10,7 @@ def home(request):
     """The library for a signed-in user; a short landing page for everyone else."""
     if request.user.is_authenticated:
         return redirect("library:list")
-    return render(request, "home.html", {"signup_open": settings.SIGNUP_OPEN})
+    return render(request, "home.html")
 
 
 @never_cache

@@ -69,6 +69,10 @@ class AudiobookAdmin(admin.ModelAdmin):
             services.queue_conversion(book)
         self.message_user(request, f"Queued {len(queryset)} conversion(s).", messages.SUCCESS)
 
+    def save_model(self, request, obj, form, change):
+        # Only what the form edits: the worker may be writing status and audio_path right now.
+        obj.save(update_fields=["title", "user", "updated_at"] if change else None)
+
     def delete_model(self, request, obj):
         services.delete_audiobook(obj)
 

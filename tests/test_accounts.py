@@ -229,3 +229,11 @@ def test_password_reset_with_a_malformed_address_is_422(client, mailoutbox):
     response = client.post("/accounts/password_reset/", {"email": "not an address"})
     assert response.status_code == 422
     assert mailoutbox == []
+
+
+def test_no_sign_up_link_anywhere_when_sign_up_is_closed(client, settings):
+    settings.SIGNUP_OPEN = False
+    page = client.get("/").content.decode()
+    assert "/accounts/signup/" not in page
+    settings.SIGNUP_OPEN = True
+    assert "/accounts/signup/" in client.get("/").content.decode()

@@ -181,3 +181,33 @@ def test_deleting_a_book_drops_its_spoken_chunks_on_this_machine(
     with django_capture_on_commit_callbacks(execute=True):
         services.delete_audiobook(book)
     assert not chunks.parent.exists()
+
+
+def test_renaming_in_the_admin_does_not_overwrite_what_the_worker_wrote(admin_client, monkeypatch):
+    from library.admin import AudiobookAdmin
+
+    book = make_book(title="Old title")
+    original = AudiobookAdmin.save_form
+
+    def worker_finishes_meanwhile(self, request, form, change):
+        # The admin has read the book (status pending); the worker completes it now.
+        Audiobook.objects.filter(pk=book.pk).update(status="completed", audio_path="audio/x.mp3")
+        return original(self, request, form, change)
+
+    monkeypatch.setattr(AudiobookAdmin, "save_form", worker_finishes_meanwhile)
+    response = admin_client.post(
+        f"/admin/library/audiobook/{book.pk}/change/",
+        {
+            "title": "New title",
+            "user": book.user_id,
+            "jobs-TOTAL_FORMS": 0,
+            "jobs-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    book.refresh_from_db()
+    assert (book.title, book.status, book.audio_path.name) == (
+        "New title",
+        "completed",
+        "audio/x.mp3",
+    )
