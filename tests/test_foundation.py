@@ -138,3 +138,17 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
     )
     result = manage("shell", "--no-imports", "-c", code, env={"DATABASE_URL": f"sqlite:///{db}"})
     assert result.stdout.split() == ["IMMEDIATE", "20000"], result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    import secrets
+
+    env = {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "books.example.com",
+        "EMAIL_URL": "smtp://mailer:secret@mail.example.com:587?tls=true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db'}",
+    }
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
