@@ -282,19 +282,28 @@ def _is_cjk(ch: str) -> bool:
 _SUPERSCRIPT_DIGITS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
 
 
-def _page_chars(textpage: pdfium.PdfTextPage) -> tuple[str, list[float]]:
-    """The page's characters, and their loose boxes as one flat list: left, top, right, bottom
-    for each character, index-aligned with the text (all zero where PDFium has no box)."""
+def _page_text(textpage: pdfium.PdfTextPage) -> str:
+    """The page's characters, one per PDFium character index (unmapped ones masked)."""
     handle = textpage.raw
     n = pdfium_c.FPDFText_CountChars(handle)
     if n <= 0:
-        return "", []
+        return ""
     text = textpage.get_text_range()
     if len(text) != n:
         # get_text_range speaks UTF-16 and may skip characters; then ask char by char.
         get_unicode = pdfium_c.FPDFText_GetUnicode
         text = "".join(chr(get_unicode(handle, k) or 0xFFFD) for k in range(n))
-    text = _mask_unmapped(handle, text)
+    return _mask_unmapped(handle, text)
+
+
+def _page_chars(textpage: pdfium.PdfTextPage) -> tuple[str, list[float]]:
+    """The page's characters, and their loose boxes as one flat list: left, top, right, bottom
+    for each character, index-aligned with the text (all zero where PDFium has no box)."""
+    handle = textpage.raw
+    text = _page_text(textpage)
+    if not text:
+        return "", []
+    n = len(text)
     # This loop is most of the extraction time (one C call per character), so it reads the
     # box through one reused buffer instead of building a structure per call.
     buffer = (ctypes.c_float * 4)()
@@ -496,14 +505,9 @@ def _lines_sampled(textpage: pdfium.PdfTextPage, page: int) -> list[Line]:
     one C call per glyph is most of the cost of `_lines_from_chars`.
     """
     handle = textpage.raw
-    n = pdfium_c.FPDFText_CountChars(handle)
-    if n <= 0:
+    text = _page_text(textpage)
+    if not text:
         return []
-    text = textpage.get_text_range()
-    if len(text) != n:
-        get_unicode = pdfium_c.FPDFText_GetUnicode
-        text = "".join(chr(get_unicode(handle, k) or 0xFFFD) for k in range(n))
-    text = _mask_unmapped(handle, text)
     buffer = (ctypes.c_float * 4)()
     rect = ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FS_RECTF))
     get_box = pdfium_c.FPDFText_GetLooseCharBox
