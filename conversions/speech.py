@@ -543,7 +543,11 @@ def _run_job(
     job: _Job, workdir: Path, voice: str, rate: int, send: Callable[[tuple], None]
 ) -> None:
     keys = [chunk_key(text, voice, rate) for text in job.texts]
-    mp3, meta = _part_paths(workdir, _digest([engine_id(), _ENCODER_ID, keys]))
+    # The part's place in the book is in its key: two parts with the same text (a book that
+    # repeats a chapter) are spoken at the same time by two children, and sharing one file
+    # would pair one child's MP3 with the other's frame count.
+    place = [job.chapter, job.first]
+    mp3, meta = _part_paths(workdir, _digest([engine_id(), _ENCODER_ID, place, keys]))
     part = _load_part(mp3, meta)
     if part is not None:
         send(("part", job.id, part))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conversions import speech
+from conversions import audio, speech
 from conversions.audio import SAMPLE_RATE
 from tests.corpus import REPO
 
@@ -44,7 +44,8 @@ def rms(samples: array.array) -> float:
 
 
 def speech_children() -> list[tuple[int, str]]:
-    """(pid, state) of this process's children other than multiprocessing's resource tracker."""
+    """(pid, state) of this process's multiprocessing children, but for its resource tracker
+    (other children, such as the browser tests' Playwright driver, are not ours to count)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -55,7 +56,8 @@ def speech_children() -> list[tuple[int, str]]:
         except OSError:
             continue
         state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == os.getpid() and b"resource_tracker" not in cmdline:
+        ours = b"multiprocessing" in cmdline and b"resource_tracker" not in cmdline
+        if int(ppid) == os.getpid() and ours:
             found.append((int(entry), state))
     return found
 
@@ -454,3 +456,14 @@ def test_rate_out_of_range_is_refused_before_any_process_starts(tmp_path):
     with pytest.raises(ValueError, match="rate"):
         speech.speak_chapters(BOOK, tmp_path, rate=20)
     assert speech_children() == []
+
+
+def test_a_repeated_chapter_gets_its_own_part_file(tmp_path):
+    # Two chapters with the same text are spoken at once by two children: each must describe
+    # the file it wrote (sharing one file paired one child's MP3 with the other's frames).
+    twice = [BOOK[0], BOOK[0]]
+    chapters = speech.speak_chapters(twice, tmp_path, voice="en", rate=175, processes=2)
+    first, second = (chapter.parts[0] for chapter in chapters)
+    assert first.mp3_path != second.mp3_path
+    for part in (first, second):
+        assert audio.count_mp3_frames(part.mp3_path)[0] == part.frames

@@ -41,8 +41,9 @@ def test_a_queued_pdf_becomes_a_completed_audiobook(settings):
     details = book.details
     assert details.page_count == 4 and details.duration > 60
     assert [c["title"] for c in details.chapters][1:4] == ["Foo", "Bar", "Baz"]
+    # mutagen estimates a length from the size and bitrate (no Xing header): within 0.2 %.
     assert MP3(default_storage.open(book.audio_path.name)).info.length == pytest.approx(
-        details.duration, abs=0.1
+        details.duration, rel=2e-3
     )
     assert default_storage.size(book.audio_path.name) == details.audio_size
     assert default_storage.open(book.transcript_name).read().startswith(b"WEBVTT")
