@@ -44,6 +44,7 @@ bench: install os-deps
 	@scripts/fetch-manuals
 	$(PY) bench/queue.py
 	scripts/with-postgres $(PY) bench/queue.py
+	$(PY) bench/text_quality.py
 	$(PY) bench/convert.py
 
 os-deps:
