@@ -19,10 +19,13 @@ pytestmark = pytest.mark.django_db
 
 
 def manage(*args, env=None, **kwargs):
+    # Not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (Playwright needs it in this process; a
+    # deployment must not have it, and `check --deploy` says so).
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,
-        env={**os.environ, **(env or {})},
+        env={**inherited, **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,
