@@ -6,6 +6,7 @@ usually DATABASE_URL (PostgreSQL).
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -188,6 +189,10 @@ WORKER_SHUTDOWN_GRACE = env.float("WORKER_SHUTDOWN_GRACE", default=30.0)
 WORKER_RECOVERY_INTERVAL = env.float("WORKER_RECOVERY_INTERVAL", default=30.0)
 WORKER_RECOVERY_GRACE = env.float("WORKER_RECOVERY_GRACE", default=10.0)
 WORKER_MAX_RETRIES = env.int("WORKER_MAX_RETRIES", default=2)
+# The orphan sweep (manage.py cleanup; each worker also runs it every CLEANUP_INTERVAL seconds)
+# leaves files younger than this alone: they may belong to an upload still being saved.
+CLEANUP_INTERVAL = env.float("CLEANUP_INTERVAL", default=3600.0)
+ORPHAN_MIN_AGE = timedelta(minutes=env.float("ORPHAN_MIN_AGE_MINUTES", default=60.0))
 # What turns a PDF into audio; tests of the queue swap in a fast fake.
 CONVERSION_PIPELINE = env.str("CONVERSION_PIPELINE", default="conversions.pipeline.convert_book")
 

@@ -5,9 +5,15 @@ Views, the admin and commands call these; nothing else writes audiobooks and the
 
 import logging
 import shutil
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from conversions.models import ConversionJob
 from conversions.queue import work_folder
@@ -94,3 +100,64 @@ def remove_files(names: list[str]) -> None:
             default_storage.delete(name)
         except OSError:
             log.exception("could not delete %s from storage", name)
+
+
+def sweep_orphans(min_age: timedelta | None = None) -> dict[str, int]:
+    """Remove what no row needs any more; returns how many files and folders went.
+
+    - Files in storage under pdfs/ and audio/ that no audiobook names: the database's cascades
+      skip Django's signals, a crash can strike between a save and a delete, and a deleted
+      user takes their books with them. Only files older than `min_age` go: an upload or a
+      finishing job saves its file a moment before the row that names it is committed.
+    - Work folders (spoken chunks) of books that are gone or have no job waiting or running.
+    Never touches a file a row still names.
+    """
+    min_age = settings.ORPHAN_MIN_AGE if min_age is None else min_age
+    cutoff = timezone.now() - min_age
+    named = set()
+    for pdf, audio in Audiobook.objects.values_list("pdf_path", "audio_path").iterator():
+        named.add(pdf)
+        if audio:
+            named.update((audio, str(PurePosixPath(audio).with_suffix(".vtt"))))
+    files = 0
+    for folder in ("pdfs", "audio"):
+        try:
+            _, names = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        for name in names:
+            path = f"{folder}/{name}"
+            if path in named or default_storage.get_modified_time(path) > cutoff:
+                continue
+            # Looked up again at the moment of deleting: a row may have appeared meanwhile.
+            if Audiobook.objects.filter(Q(pdf_path=path) | Q(audio_path=path)).exists():
+                continue
+            default_storage.delete(path)
+            files += 1
+
+    folders = 0
+    root = Path(settings.WORK_DIR)
+    active = {
+        str(book_id)
+        for book_id in ConversionJob.objects.filter(
+            status__in=[ConversionJob.Status.QUEUED, ConversionJob.Status.RUNNING]
+        ).values_list("audiobook_id", flat=True)
+    }
+    for folder in root.iterdir() if root.is_dir() else ():
+        if not _is_uuid(folder.name) or folder.name in active:
+            continue
+        if datetime.fromtimestamp(folder.stat().st_mtime, UTC) > cutoff:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        folders += 1
+    if files or folders:
+        log.info("swept %d orphan file(s) and %d work folder(s)", files, folders)
+    return {"files": files, "folders": folders}
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

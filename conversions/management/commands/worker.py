@@ -26,6 +26,7 @@ from django.utils.module_loading import import_string
 
 from conversions import queue
 from conversions.pipeline import ConversionError, Interrupted
+from library import services
 from library.models import Audiobook
 
 log = logging.getLogger("conversions.worker")
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         try:
             while not self.shutdown:
                 self.recover_if_due()
+                self.sweep_if_due()
                 while not self.shutdown and self.process_one():
                     self.recover_if_due()
                 if burst and not self.recovery.pending:
@@ -70,6 +72,8 @@ class Command(BaseCommand):
         self.locks = queue.make_locks()
         self.recovery = queue.Recovery(self.locks)
         self.next_recovery = 0.0
+        # Not at once: many workers starting together need not all sweep.
+        self.next_sweep = time.monotonic() + random.uniform(0.1, 1.0) * settings.CLEANUP_INTERVAL
         self.pipeline = import_string(settings.CONVERSION_PIPELINE)
         return self
 
@@ -115,6 +119,17 @@ class Command(BaseCommand):
         if recovered:
             self.say(f"recovered {recovered} job(s) whose worker had stopped")
         return recovered
+
+    def sweep_if_due(self) -> None:
+        """Now and then, the orphan sweep (files and work folders no row needs)."""
+        if time.monotonic() < self.next_sweep:
+            return
+        self.next_sweep = time.monotonic() + settings.CLEANUP_INTERVAL
+        try:
+            services.sweep_orphans()
+        except Exception:
+            log.exception("orphan sweep failed")  # never a reason to stop converting
+            connection.close()
 
     def process_one(self) -> bool:
         """Claim and run one job; returns whether there was one. One bad job never stops the loop."""
