@@ -608,9 +608,13 @@ _SUPERSCRIPT_MARK = re.compile(
 
 
 # Private-use glyphs (icons, flags), lone surrogates and control characters other than
-# line breaks and tabs: nothing a voice could read.
+# line breaks and tabs: nothing a voice could read. Bidirectional formatting controls
+# (marks, embeddings, overrides, isolates) are not read either, and in a title they would
+# let a PDF reorder what the library pages show ("Invoice\u202egpj.exe" shows as
+# "Invoiceexe.jpg"); right-to-left letters themselves stay.
 _UNREADABLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff]"
 )
 
 

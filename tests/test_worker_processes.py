@@ -161,7 +161,7 @@ def test_four_workers_race_for_200_jobs_on_postgresql(postgres, workers):
 def test_two_workers_race_for_jobs_on_sqlite(workers):
     if connection.vendor != "sqlite":
         pytest.skip("the SQLite run covers this")
-    race(workers, count=2, jobs=60)
+    race(workers, count=2, jobs=200)
 
 
 def test_sigterm_while_idle_exits_at_once(workers):
