@@ -156,7 +156,9 @@ def _decrypt(reader: pypdf.PdfReader, password: str | None) -> None:
         raise PdfError("password", "wrong password" if password else "password required")
 
 
-def _text_value(value: Any) -> str:
+def plain_title(value: Any) -> str:
+    """A title or name fit to show and store: NFKC, no control, bidi or private-use characters,
+    single spaces (for PDF metadata, outline titles and uploaded file names alike)."""
     if value is None:
         return ""
     try:
@@ -202,7 +204,7 @@ def _open(path: str | os.PathLike, password: str | None) -> _Opened:
         try:
             meta = reader.metadata
             if meta is not None:
-                title, author = _text_value(meta.title), _text_value(meta.author)
+                title, author = plain_title(meta.title), plain_title(meta.author)
         except Exception:  # unreadable metadata is no reason to refuse the text
             logger.info("unreadable metadata in %s", path)
     return _Opened(PdfInfo(page_count, title, author, encrypted), reader)
@@ -216,7 +218,7 @@ def _open_with_pdfium(path: Path, password: str | None) -> _Opened:
             raise PdfError("empty", "no pages")
         meta = pdf.get_metadata_dict()
         info = PdfInfo(
-            page_count, _text_value(meta.get("Title")), _text_value(meta.get("Author")), True
+            page_count, plain_title(meta.get("Title")), plain_title(meta.get("Author")), True
         )
     finally:
         pdf.close()
@@ -1170,7 +1172,7 @@ def _outline_entries(reader: pypdf.PdfReader | None, page_count: int) -> list[_O
         except Exception:
             top = None
         try:
-            title = _text_value(item.title)
+            title = plain_title(item.title)
         except Exception:
             title = ""
         entries.append(_OutlineEntry(title, page, top))
