@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,24 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.str("SECURE_PROXY_SSL_HEADER", default=""):
     SECURE_PROXY_SSL_HEADER = tuple(env.list("SECURE_PROXY_SSL_HEADER"))
+# Django's defaults already send X-Content-Type-Options: nosniff (SECURE_CONTENT_TYPE_NOSNIFF),
+# Referrer-Policy: same-origin (SECURE_REFERRER_POLICY), X-Frame-Options: DENY (X_FRAME_OPTIONS)
+# and Cross-Origin-Opener-Policy: same-origin; tests/test_csp.py checks that they stay on.
+
+# Content Security Policy: the pages load their own CSS, JS modules, audio and captions and
+# nothing else (no inline scripts or styles, no CDN); data: images are the browser's own (e.g.
+# form controls). Everything the player does is same-origin.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "media-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "accounts",
     "library",
     "conversions",
@@ -66,12 +86,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before sessions and the database are touched.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "audiobooker.urls"
@@ -124,6 +149,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before any password is checked (see
+# accounts/backends.py), then Django's own backend does the checking.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "library:list"
 LOGOUT_REDIRECT_URL = "home"
@@ -136,6 +167,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# WhiteNoise serves what `collectstatic` put in STATIC_ROOT. In development it reads static/
+# directly instead (as runserver does), so nothing needs collecting. Decided here from the
+# environment's DEBUG, not at runtime: the test runner turns DEBUG off but collects nothing.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG
 
 # Every PDF and audio file goes through Django's storage API (never open() on a path), so that
 # S3-compatible storage is a change of the "default" backend here and nothing else.
@@ -143,7 +178,24 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # In production, file names carry a hash of their content (so browsers may cache them for
+    # ever) and gzip copies sit beside them; both are made by `collectstatic`.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# The cache holds the password-reset rate limit (accounts/views.py). Each process has its own
+# memory cache, so in production (several gunicorn workers) the default is a directory that
+# they share; CACHE_URL=dbcache://audiobooker_cache (after `manage.py createcachetable`) shares
+# it between machines too.
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL",
+        default="locmemcache://" if DEBUG else f"filecache://{BASE_DIR / '.cache' / 'django'}",
+    )
 }
 
 
@@ -175,6 +227,8 @@ MAILERS = _mailers()
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Audiobooker <audiobooker@localhost>")
 
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=200)
+# Books one person may have waiting or converting at once; an upload beyond it is refused.
+MAX_QUEUED_PER_USER = env.int("MAX_QUEUED_PER_USER", default=10)
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 TTS_VOICE = env.str("TTS_VOICE", default="en-us")
 TTS_RATE = env.int("TTS_RATE", default=175)
@@ -196,6 +250,21 @@ ORPHAN_MIN_AGE = timedelta(minutes=env.float("ORPHAN_MIN_AGE_MINUTES", default=6
 # What turns a PDF into audio; tests of the queue swap in a fast fake.
 CONVERSION_PIPELINE = env.str("CONVERSION_PIPELINE", default="conversions.pipeline.convert_book")
 
+# Brute-force limits (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one address
+# from one IP address, that pair is refused for AXES_COOLOFF_TIME hours (429, a page that says
+# so). Attempts are rows in the database, so every web process and machine counts the same.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(hours=env.float("AXES_COOLOFF_TIME", default=1.0))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.backends.lockout_username"
+AXES_RESET_ON_SUCCESS = True  # a successful login clears that pair's failures
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"  # the "too many attempts" page
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no banner on every manage.py command; failures and lockouts still logged
+# Password-reset mails: at most this many per address, and per IP address, per hour.
+PASSWORD_RESET_MAILS_PER_ADDRESS = env.int("PASSWORD_RESET_MAILS_PER_ADDRESS", default=3)
+PASSWORD_RESET_MAILS_PER_IP = env.int("PASSWORD_RESET_MAILS_PER_IP", default=10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -203,7 +272,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # pypdf reports every odd byte of a PDF; our own messages say what matters to a user.
-    "loggers": {"pypdf": {"level": "ERROR"}},
+    # django-axes says INFO on every login; its WARNINGs are the lockouts.
+    "loggers": {"pypdf": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
 
 SILENCED_SYSTEM_CHECKS = [

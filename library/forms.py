@@ -85,8 +85,9 @@ class UploadForm(forms.Form):
         "copy, so the password is not stored.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user  # whose queue the upload joins (MAX_QUEUED_PER_USER)
         self.needs_password = False  # the page opens the password field when this is set
         self._temporary = []  # decrypted copies, removed by close()
 
@@ -94,6 +95,10 @@ class UploadForm(forms.Form):
         cleaned = super().clean()
         uploads = cleaned.get("pdf") or []
         password = cleaned.get("password") or None
+        if uploads and (error := self.queue_error(len(uploads))):
+            # Before any PDF is opened: there is no point checking files we will not take.
+            self.add_error(None, error)
+            return cleaned
         several = len(uploads) > 1
         pdfs, errors = [], []
         for upload in uploads:
@@ -112,6 +117,36 @@ class UploadForm(forms.Form):
             pdfs[0].title = title
         cleaned["pdfs"] = pdfs
         return cleaned
+
+    def queue_error(self, count: int) -> str:
+        """Why `count` more books would not fit in the user's queue ("" when they fit).
+
+        Counted from the rows when the form is checked, so two uploads sent at the same moment
+        may together go a little past the limit; it is there to stop one person filling the
+        workers' queue, not to be exact.
+        """
+        if self.user is None:
+            return ""
+        limit = settings.MAX_QUEUED_PER_USER
+        queued = Audiobook.objects.filter(
+            user=self.user,
+            status__in=[Audiobook.Status.PENDING, Audiobook.Status.PROCESSING],
+        ).count()
+        if queued + count <= limit:
+            return ""
+        if queued >= limit:
+            books = f"{queued} book{'s' if queued != 1 else ''}"
+            return (
+                f"You already have {books} waiting or converting, as many as one person may "
+                "have at once. Upload more when some of them are done."
+            )
+        room = f"there is room for {limit - queued} more"
+        if queued:
+            room = f"you have {queued}, so {room}"
+        return (
+            f"One person may have {limit} books waiting or converting at once; {room}, and you "
+            f"chose {count} PDFs. Upload fewer, or the rest when some are done."
+        )
 
     def check_pdf(self, upload, password: str | None) -> CheckedPdf:
         """Name, size, header, then open it (with the password if it needs one)."""

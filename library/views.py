@@ -106,7 +106,7 @@ def book_list(request):
 
 @login_required
 def upload(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     context = {"form": form, "max_upload_mb": settings.MAX_UPLOAD_MB}
     if request.method != "POST":
         return render(request, "library/upload.html", context)

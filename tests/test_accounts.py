@@ -4,6 +4,7 @@ import re
 
 import bcrypt
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
@@ -12,6 +13,11 @@ from tests.factories import PASSWORD, make_user
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()  # the password-reset mail limit counts in the cache (tests/test_limits.py)
 
 
 def test_landing_page_for_visitors_links_to_sign_up_and_log_in(client):

@@ -188,8 +188,10 @@ def current_time(page) -> float:
 
 def wait_for_time(page, condition: str):
     """Wait until `condition` (JS, with `t` the audio's currentTime) holds."""
+    # A function, not an expression: Playwright evaluates expressions with eval(), which the
+    # pages' Content Security Policy refuses.
     page.wait_for_function(
-        f"(() => {{ const t = document.querySelector('audio').currentTime; return {condition}; }})()"
+        f"() => {{ const t = document.querySelector('audio').currentTime; return {condition}; }}"
     )
 
 
