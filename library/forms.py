@@ -14,7 +14,7 @@ from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from pypdf.errors import DependencyError
 
-from conversions.pdftext import REASONS, PdfError, inspect_pdf
+from conversions.pdftext import REASONS, PdfError, inspect_pdf, plain_title
 
 from .models import Audiobook
 
@@ -61,7 +61,16 @@ def title_from_name(name: str) -> str:
     stem = PurePath(name.replace("\\", "/")).name
     if stem.lower().endswith(".pdf"):
         stem = stem[:-4]
-    return stem.strip() or "Untitled"
+    # The same cleaning as a PDF's own title: no NUL (PostgreSQL refuses it), no control or
+    # bidi characters ("Invoice\u202egpj.exe.pdf" must not show as "Invoiceexe.jpg").
+    return plain_title(stem) or "Untitled"
+
+
+class TitleField(forms.CharField):
+    """A title typed by a person, cleaned like the titles that come from PDFs."""
+
+    def to_python(self, value):
+        return plain_title(super().to_python(value))
 
 
 class UploadForm(forms.Form):
@@ -71,7 +80,7 @@ class UploadForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": ".pdf,application/pdf", "class": "dropzone"}),
         error_messages={"required": "Choose at least one PDF file."},
     )
-    title = forms.CharField(
+    title = TitleField(
         max_length=500,
         required=False,
         help_text="For a single file. Left empty: the PDF's own title, or its file name.",
@@ -251,7 +260,7 @@ def write_decrypted(path, password: str, out) -> None:
 
 
 class RenameForm(forms.Form):
-    title = forms.CharField(max_length=500, label="Title")
+    title = TitleField(max_length=500, label="Title")
 
 
 class LibraryFilterForm(forms.Form):

@@ -747,3 +747,13 @@ def test_a_failure_without_a_recorded_reason_still_reads_well(owner, user):
     page = owner.get(f"/library/{book.pk}/").content.decode()
     assert "The conversion failed.</strong> No reason was recorded; try again." in page
     assert owner.get(f"/library/{book.pk}/status.json").json()["error"] == ""
+
+
+def test_titles_from_file_names_and_forms_lose_control_and_bidi_characters():
+    from library.forms import RenameForm, title_from_name
+
+    assert title_from_name("Invoice\u202egpj.exe.pdf") == "Invoicegpj.exe"
+    assert title_from_name("a\x00b.pdf") == "ab"
+    form = RenameForm({"title": "Moby\x00 Dick\u202e"})
+    assert form.is_valid() and form.cleaned_data["title"] == "Moby Dick"
+    assert not RenameForm({"title": "\u202e\x00"}).is_valid()  # nothing left: required
