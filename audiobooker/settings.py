@@ -187,6 +187,22 @@ STORAGES = {
     },
 }
 
+# S3-compatible storage for uploads and audio, so that workers on other machines share them:
+# set AWS_STORAGE_BUCKET_NAME (and the endpoint and keys for a non-AWS server such as MinIO).
+if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "file_overwrite": False,  # names are UUIDs; never replace a file in place
+            "default_acl": None,  # private: the app streams audio to its owner only
+        },
+    }
+
 # The cache holds the password-reset rate limit (accounts/views.py). Each process has its own
 # memory cache, so in production (several gunicorn workers) the default is a directory that
 # they share; CACHE_URL=dbcache://audiobooker_cache (after `manage.py createcachetable`) shares

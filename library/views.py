@@ -265,6 +265,15 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
 def stream(name: str, start: int, length: int):
     """The bytes [start, start + length) of a stored file, a chunk at a time; the file is
     opened only when the response is sent (and never read whole into memory)."""
+    bucket = getattr(default_storage, "bucket", None)
+    if bucket is not None:
+        # S3: ask the server for just these bytes. (Its file object would first download
+        # the whole MP3, for every seek of the player.)
+        if length:
+            key = default_storage._normalize_name(name)  # the storage's own key for `name`
+            body = bucket.Object(key).get(Range=f"bytes={start}-{start + length - 1}")["Body"]
+            yield from body.iter_chunks(STREAM_CHUNK)
+        return
     with default_storage.open(name, "rb") as file:
         file.seek(start)
         remaining = length

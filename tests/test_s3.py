@@ -1,0 +1,132 @@
+"""S3-compatible storage, chosen by settings alone: a PDF uploaded to the bucket is converted
+by the worker, its audio lands in the bucket and plays with Range requests.
+
+The S3 server is moto's, started by the test on a loopback port.
+"""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from io import StringIO
+from pathlib import Path
+
+import boto3
+import pytest
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from conversions.management.commands.worker import Command
+from library import services
+from tests.corpus import corpus_pdf
+from tests.factories import make_user
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+BUCKET = "audiobooker-test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    server = shutil.which("moto_server") or str(Path(sys.executable).with_name("moto_server"))
+    port = free_port()
+    proc = subprocess.Popen([server, "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):  # a hang detector, not a speed limit
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture
+def s3(s3_server, settings):
+    client = boto3.client("s3", endpoint_url=s3_server, aws_access_key_id="test",
+                          aws_secret_access_key="test", region_name="us-east-1")  # fmt: skip
+    client.create_bucket(Bucket=BUCKET)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": BUCKET, "endpoint_url": s3_server, "access_key": "test",
+                "secret_key": "test", "region_name": "us-east-1", "file_overwrite": False,
+            },
+        },
+    }  # fmt: skip
+    yield client
+    listed = client.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    for item in listed:
+        client.delete_object(Bucket=BUCKET, Key=item["Key"])
+    client.delete_bucket(Bucket=BUCKET)
+
+
+def keys(client) -> set[str]:
+    return {item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+
+
+def test_convert_and_play_from_s3(s3, client, django_capture_on_commit_callbacks):
+    assert default_storage.bucket.name == BUCKET  # the settings alone chose S3
+    user = make_user()
+    with open(corpus_pdf("pdflatex-outline.pdf"), "rb") as f:
+        book = services.create_audiobook(user, File(f, name="outline.pdf"), title="From S3")
+    assert keys(s3) == {book.pdf_path.name}
+
+    worker = Command(stdout=StringIO()).setup(processes=2)
+    try:
+        assert worker.process_one()
+    finally:
+        worker.locks.close()
+    book.refresh_from_db()
+    assert book.status == "completed"
+    assert keys(s3) == {book.pdf_path.name, book.audio_path.name, book.transcript_name}
+    stored = s3.get_object(Bucket=BUCKET, Key=book.audio_path.name)["Body"].read()
+
+    client.force_login(user)
+    url = f"/library/{book.pk}/audio.mp3"
+    whole = client.get(url)
+    assert whole.status_code == 200 and b"".join(whole.streaming_content) == stored
+    middle = client.get(url, HTTP_RANGE="bytes=1000-1999")
+    assert middle.status_code == 206
+    assert middle["Content-Range"] == f"bytes 1000-1999/{len(stored)}"
+    assert b"".join(middle.streaming_content) == stored[1000:2000]
+    tail = client.get(url, HTTP_RANGE="bytes=-500")
+    assert b"".join(tail.streaming_content) == stored[-500:]
+    assert client.get(url, HTTP_RANGE=f"bytes={len(stored)}-").status_code == 416
+    vtt = client.get(f"/library/{book.pk}/transcript.vtt")
+    assert b"".join(vtt.streaming_content).startswith(b"WEBVTT")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_audiobook(book)
+    assert keys(s3) == set()
+
+
+def test_the_bucket_setting_alone_switches_storage_to_s3():
+    import os
+
+    from tests.corpus import REPO
+
+    env = {
+        **os.environ,
+        "AWS_STORAGE_BUCKET_NAME": "books",
+        "AWS_S3_ENDPOINT_URL": "http://s3.local:9000",
+    }
+    code = "from django.conf import settings; d = settings.STORAGES['default']; print(d['BACKEND'], d['OPTIONS']['bucket_name'], d['OPTIONS']['endpoint_url'])"
+    out = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.stdout.split() == [
+        "storages.backends.s3.S3Storage",
+        "books",
+        "http://s3.local:9000",
+    ], out.stderr
