@@ -51,3 +51,17 @@ def browser_type_launch_args(browser_type_launch_args):
             "--autoplay-policy=no-user-gesture-required",
         ],
     }  # fmt: skip
+
+
+@pytest.fixture
+def user():
+    from tests.factories import make_user
+
+    return make_user("owner@example.com")
+
+
+@pytest.fixture
+def owner(client, user):
+    """The test client, signed in as `user`."""
+    client.force_login(user)
+    return client

@@ -32,3 +32,20 @@ def make_book(user=None, title="A book", pdf_bytes=b"%PDF-1.4\n%%EOF\n", **field
 
 def make_job(book=None, **fields) -> ConversionJob:
     return ConversionJob.objects.create(audiobook=book or make_book(), **fields)
+
+
+def run_worker(processes: int = 1, most: int = 50) -> int:
+    """Run a worker's units in this process until the queue is empty; how many jobs it ran."""
+    from io import StringIO
+
+    from conversions.management.commands.worker import Command
+
+    worker = Command(stdout=StringIO()).setup(processes=processes)
+    runs = 0
+    try:
+        while worker.process_one():
+            runs += 1
+            assert runs < most, "the worker keeps finding jobs"
+    finally:
+        worker.locks.close()
+    return runs

@@ -17,7 +17,6 @@ import resource
 import signal
 import zlib
 from collections.abc import Callable
-from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -25,10 +24,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 
 from conversions import pdftext
-from conversions.management.commands.worker import Command
 from conversions.models import ConversionJob
 from conversions.pipeline import SPEECH_FAILED
 from library.models import Audiobook, AudiobookDetails
+from tests import factories
 from tests.corpus import corpus_pdf
 from tests.factories import make_user
 
@@ -452,16 +451,8 @@ def bounded_parser(monkeypatch):
 
 
 def run_worker() -> int:
-    worker = Command(stdout=StringIO()).setup(processes=1)
-    runs = 0
-    try:
-        with hang_detector(PARSE_TIMEOUT + 240):
-            while worker.process_one():
-                runs += 1
-                assert runs < 10, "the worker keeps finding jobs"
-    finally:
-        worker.locks.close()
-    return runs
+    with hang_detector(PARSE_TIMEOUT + 240):
+        return factories.run_worker(processes=1, most=10)
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))

@@ -27,17 +27,6 @@ VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nCall me Ishmael.\n"
 
 
 @pytest.fixture
-def user():
-    return make_user("owner@example.com")
-
-
-@pytest.fixture
-def owner(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def stranger():
     client = Client()
     client.force_login(make_user("stranger@example.com"))

@@ -224,17 +224,6 @@ def test_a_reset_link_still_works_while_mails_are_limited(client, mailoutbox):
 # ---- queued conversions per person ------------------------------------------------------------
 
 
-@pytest.fixture
-def user():
-    return make_user("owner@example.com")
-
-
-@pytest.fixture
-def owner(client, user):
-    client.force_login(user)
-    return client
-
-
 def pdf_upload(name="minimal-document.pdf") -> SimpleUploadedFile:
     path = corpus_pdf(name)
     return SimpleUploadedFile(path.name, path.read_bytes(), "application/pdf")

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-from io import StringIO
 from pathlib import Path
 
 import boto3
@@ -17,10 +16,9 @@ import pytest
 from django.core.files import File
 from django.core.files.storage import default_storage
 
-from conversions.management.commands.worker import Command
 from library import services
 from tests.corpus import corpus_pdf
-from tests.factories import make_user
+from tests.factories import make_user, run_worker
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 BUCKET = "audiobooker-test"
@@ -83,11 +81,7 @@ def test_convert_and_play_from_s3(s3, client, django_capture_on_commit_callbacks
         book = services.create_audiobook(user, File(f, name="outline.pdf"), title="From S3")
     assert keys(s3) == {book.pdf_path.name}
 
-    worker = Command(stdout=StringIO()).setup(processes=2)
-    try:
-        assert worker.process_one()
-    finally:
-        worker.locks.close()
+    assert run_worker(processes=2) == 1
     book.refresh_from_db()
     assert book.status == "completed"
     assert keys(s3) == {book.pdf_path.name, book.audio_path.name, book.transcript_name}

@@ -3,18 +3,16 @@
 import os
 import signal
 import subprocess
-from io import StringIO
 
 import pytest
 from django.core.files import File
 from django.core.files.storage import default_storage
 from mutagen.mp3 import MP3
 
-from conversions.management.commands.worker import Command
 from library import services
 from library.models import Audiobook
 from tests.corpus import corpus_pdf
-from tests.factories import make_user
+from tests.factories import make_user, run_worker
 from tests.test_worker_processes import Workers, wait_until
 
 pytestmark = [pytest.mark.slow]
@@ -30,11 +28,7 @@ def upload(path, user=None, title="A real book"):
 @pytest.mark.django_db
 def test_a_queued_pdf_becomes_a_completed_audiobook(settings):
     book = upload(corpus_pdf("pdflatex-outline.pdf"), title="Foo, Bar and Baz")
-    worker = Command(stdout=StringIO()).setup(processes=2)
-    try:
-        assert worker.process_one()
-    finally:
-        worker.locks.close()
+    assert run_worker(processes=2) == 1
     book.refresh_from_db()
     job = book.jobs.get()
     assert (book.status, job.status, job.progress) == ("completed", "completed", 100)
