@@ -44,6 +44,8 @@ bench: install os-deps
 	@scripts/fetch-manuals
 	$(PY) bench/queue.py
 	scripts/with-postgres $(PY) bench/queue.py
+	$(PY) bench/library.py
+	scripts/with-postgres $(PY) bench/library.py
 	$(PY) bench/text_quality.py
 	$(PY) bench/convert.py
 

@@ -44,7 +44,7 @@ class ConversionJob(models.Model):
             models.Index(fields=["status"], name="idx_conversion_jobs_status"),
             # Not in the seed: the worker's claim query (the oldest queued job) walks this
             # instead of sorting every queued row (SQLite's planner ignores a partial index
-            # here). The schema test lists it as our one addition to the seed's tables.
+            # here). The schema test lists it among our additions to the seed's tables.
             models.Index(fields=["status", "created_at"], name="conversion_jobs_queue_idx"),
         ]
 

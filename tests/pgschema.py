@@ -14,7 +14,10 @@ from django.db import connection
 
 TABLES = ("users", "audiobooks", "conversion_jobs")
 # Indexes our migrations add to the seed's tables, each for a query the seed did not have.
-ADDED_INDEXES = {"conversion_jobs": {"conversion_jobs_queue_idx"}}
+ADDED_INDEXES = {
+    "conversion_jobs": {"conversion_jobs_queue_idx"},
+    "audiobooks": {"audiobooks_user_newest_idx"},
+}
 SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seeds" / "000_d3e6b1a0a8c4d7c8.txt"
 
 
