@@ -46,6 +46,7 @@ bench: install os-deps
 	scripts/with-postgres $(PY) bench/queue.py
 	$(PY) bench/library.py
 	scripts/with-postgres $(PY) bench/library.py
+	$(PY) bench/upload.py
 	$(PY) bench/text_quality.py
 	$(PY) bench/convert.py
 

@@ -174,15 +174,31 @@ class _Opened:
 
     info: PdfInfo
     reader: pypdf.PdfReader | None
+    file: Any = None  # the open file pypdf reads from, while `reader` is in use
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
 
 def _open(path: str | os.PathLike, password: str | None) -> _Opened:
     path = Path(path)
     _check_header(path)
+    # An open file, not the path: given a path, pypdf reads the whole file into memory first
+    # (a 200 MB upload grew the web process by 200 MB); from a file it reads what it needs.
+    file = open(path, "rb")  # noqa: SIM115 (the caller closes it, through _Opened.close)
+    try:
+        return _read(file, path, password)
+    except BaseException:
+        file.close()
+        raise
+
+
+def _read(file, path: Path, password: str | None) -> _Opened:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            reader = pypdf.PdfReader(path, strict=False)
+            reader = pypdf.PdfReader(file, strict=False)
         except Exception as exc:  # pypdf raises many kinds on broken files
             raise PdfError("damaged", f"open: {exc!r}") from exc
         encrypted = bool(reader.is_encrypted)
@@ -190,6 +206,7 @@ def _open(path: str | os.PathLike, password: str | None) -> _Opened:
             try:
                 _decrypt(reader, password)
             except DependencyError:
+                file.close()
                 return _open_with_pdfium(path, password)
         try:
             # Damaged files often open fine and fail only here (unreadablemetadata.pdf).
@@ -207,7 +224,7 @@ def _open(path: str | os.PathLike, password: str | None) -> _Opened:
                 title, author = plain_title(meta.title), plain_title(meta.author)
         except Exception:  # unreadable metadata is no reason to refuse the text
             logger.info("unreadable metadata in %s", path)
-    return _Opened(PdfInfo(page_count, title, author, encrypted), reader)
+    return _Opened(PdfInfo(page_count, title, author, encrypted), reader, file)
 
 
 def _open_with_pdfium(path: Path, password: str | None) -> _Opened:
@@ -232,7 +249,9 @@ def inspect_pdf(path: str | os.PathLike, password: str | None = None) -> PdfInfo
     Raises PdfError("not_pdf" / "damaged" / "password" / "empty"). Reads no page text, so
     "no_text" is only found by `extract_document`.
     """
-    return _open(path, password).info
+    opened = _open(path, password)
+    opened.close()
+    return opened.info
 
 
 # --------------------------------------------------------------------------------------
@@ -1502,6 +1521,8 @@ def extract_document(
     except Exception as exc:
         logger.info("outline ignored: %r", exc)
         entries = []
+    finally:
+        opened.close()
     if entries:
         chapters = _split_by_outline(lines, entries, info.title, vocab)
     else:
