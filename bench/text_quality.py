@@ -9,7 +9,6 @@ a sign of lost spaces). Prints a Markdown table for docs/benchmarks.md.
 """
 
 import importlib.util
-import os
 import subprocess
 import sys
 import time
@@ -17,24 +16,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)
-MANUALS = Path(os.environ.get("AUDIOBOOKER_MANUALS", REPO / ".cache" / "manuals"))
-SCORER = (
-    Path(os.environ.get("AUDIOBOOKER_CORPUS", REPO.parent / "shared" / "corpus")) / "score_text.py"
-)
-TRUTH = {
-    "maint-guide.en.pdf": "maint-guide.en.txt",
-    "maint-guide.ja.pdf": "maint-guide.ja.txt",
-    "developers-reference.pdf": "developers-reference.txt",
-    "bash.pdf": "bash.html",
-    "bashref.pdf": "bashref.html",
-    "fhs-3.0.pdf": "fhs-3.0.txt",
-}
 
 
 def main() -> None:
     from conversions import pdftext
+    from tests.corpus import CORPUS, MANUAL_TRUTH, MANUALS
 
-    spec = importlib.util.spec_from_file_location("score_text", SCORER)
+    spec = importlib.util.spec_from_file_location("score_text", CORPUS / "score_text.py")
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)
     print("## Text quality (narration text vs the manual's own text)\n")
@@ -42,7 +30,7 @@ def main() -> None:
         "| manual | pages | F1 ours | long words ours | seconds ours | F1 pdftotext | long words pdftotext | seconds pdftotext |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for pdf_name, truth_name in TRUTH.items():
+    for pdf_name, truth_name in MANUAL_TRUTH.items():
         pdf, truth = MANUALS / pdf_name, scorer.read(str(MANUALS / truth_name))
         started = time.perf_counter()
         doc = pdftext.extract_document(pdf)

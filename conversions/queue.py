@@ -142,12 +142,13 @@ class PostgresLocks:
     def check(self) -> bool:
         """Keep our locks: False when one of them could not be taken back after a reconnect."""
         with self.mutex:
-            try:
-                with self.conn.cursor() as cursor:
-                    cursor.execute("SELECT 1")
-                return True
-            except Exception:
-                self._drop()
+            if self.conn is not None:
+                try:
+                    with self.conn.cursor() as cursor:
+                        cursor.execute("SELECT 1")
+                    return True
+                except Exception:
+                    self._drop()
             try:
                 return all(self._query("SELECT pg_try_advisory_lock(%s)", j) for j in self.held)
             except Exception:
@@ -155,14 +156,14 @@ class PostgresLocks:
                 return True  # server still away: nobody else can recover the job meanwhile
 
     def _drop(self):
-        with contextlib.suppress(Exception):
-            self.conn.close()
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
         self.conn = None
 
     def close(self):
         with self.mutex:
-            if self.conn is not None:
-                self._drop()
+            self._drop()
 
 
 class FileLocks:

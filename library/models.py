@@ -10,6 +10,11 @@ from django.db.models.functions import UUID4
 from audiobooker.db import created_at_field
 
 
+def transcript_name_for(audio_name: str) -> str:
+    """The WebVTT captions' storage name: no column for it, so it sits beside the MP3."""
+    return str(PurePosixPath(audio_name).with_suffix(".vtt"))
+
+
 def pdf_upload_name(book, filename):
     # Never a path built from the uploaded name: the book's own UUID names the file.
     return f"pdfs/{book.pk}.pdf"
@@ -60,9 +65,7 @@ class Audiobook(models.Model):
     @property
     def transcript_name(self) -> str:
         """Storage name of the WebVTT captions: no column for it, so it sits beside the MP3."""
-        if not self.audio_path:
-            return ""
-        return str(PurePosixPath(self.audio_path.name).with_suffix(".vtt"))
+        return transcript_name_for(self.audio_path.name) if self.audio_path else ""
 
 
 class AudiobookDetails(models.Model):

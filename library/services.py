@@ -7,7 +7,7 @@ import logging
 import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -18,7 +18,7 @@ from django.utils import timezone
 from conversions.models import ConversionJob
 from conversions.queue import work_folder
 
-from .models import Audiobook, AudiobookDetails
+from .models import Audiobook, AudiobookDetails, transcript_name_for
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def sweep_orphans(min_age: timedelta | None = None) -> dict[str, int]:
     for pdf, audio in Audiobook.objects.values_list("pdf_path", "audio_path").iterator():
         named.add(pdf)
         if audio:
-            named.update((audio, str(PurePosixPath(audio).with_suffix(".vtt"))))
+            named.update((audio, transcript_name_for(audio)))
     files = 0
     for folder in ("pdfs", "audio"):
         try:

@@ -14,6 +14,15 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("AUDIOBOOKER_CORPUS", REPO.parent / "shared" / "corpus"))
 CORPUS_PDFS = CORPUS / "pdfs"
 MANUALS = Path(os.environ.get("AUDIOBOOKER_MANUALS", REPO / ".cache" / "manuals"))
+# The long manuals that scripts/fetch-manuals brings, each with its own text as ground truth.
+MANUAL_TRUTH = {
+    "maint-guide.en.pdf": "maint-guide.en.txt",
+    "maint-guide.ja.pdf": "maint-guide.ja.txt",
+    "developers-reference.pdf": "developers-reference.txt",
+    "bash.pdf": "bash.html",
+    "bashref.pdf": "bashref.html",
+    "fhs-3.0.pdf": "fhs-3.0.txt",
+}
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

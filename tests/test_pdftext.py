@@ -20,7 +20,7 @@ import pytest
 
 from conversions import pdftext
 from conversions.pdftext import Chapter, Document, Line, PdfError
-from tests.corpus import CORPUS, CORPUS_PDFS, REPO, corpus_pdf, manual, require
+from tests.corpus import CORPUS, CORPUS_PDFS, MANUAL_TRUTH, REPO, corpus_pdf, manual, require
 
 # --------------------------------------------------------------------------------------
 # Helpers
@@ -403,14 +403,6 @@ def test_generated_pdf_text_comes_through(tmp_path):
 # The long manuals: quality against their own text or HTML versions
 # --------------------------------------------------------------------------------------
 
-MANUALS = {
-    "maint-guide.en.pdf": "maint-guide.en.txt",
-    "maint-guide.ja.pdf": "maint-guide.ja.txt",
-    "developers-reference.pdf": "developers-reference.txt",
-    "bash.pdf": "bash.html",
-    "bashref.pdf": "bashref.html",
-    "fhs-3.0.pdf": "fhs-3.0.txt",
-}
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -419,10 +411,10 @@ def manual_text(name: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(MANUALS))
+@pytest.mark.parametrize("name", sorted(MANUAL_TRUTH))
 def test_manual_text_scores_against_its_truth(name):
     scorer = load_scorer()
-    truth = scorer.read(str(manual(MANUALS[name])))
+    truth = scorer.read(str(manual(MANUAL_TRUTH[name])))
     result = scorer.score(manual_text(name), truth)
     assert result["f1"] >= 0.97, result
 
@@ -434,11 +426,11 @@ def latin_long_words(text: str) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(MANUALS))
+@pytest.mark.parametrize("name", sorted(MANUAL_TRUTH))
 def test_manual_text_has_no_words_run_together(name):
     scorer = load_scorer()
     text = manual_text(name)
-    truth = scorer.read(str(manual(MANUALS[name])))
+    truth = scorer.read(str(manual(MANUAL_TRUTH[name])))
     # The truth has a few long "words" of its own (maint-guide: a wiki page name,
     # HowToSetupADebianRepository); more than it has would be lost spaces.
     assert latin_long_words(text) <= latin_long_words(truth)
@@ -492,7 +484,7 @@ def pattern_of(key: str) -> re.Pattern:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(MANUALS))
+@pytest.mark.parametrize("name", sorted(MANUAL_TRUTH))
 def test_manual_text_has_no_running_headers_or_page_numbers(name):
     path = manual(name)
     pages = raw_page_lines(path)
@@ -513,7 +505,7 @@ def test_manual_text_has_no_running_headers_or_page_numbers(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(MANUALS))
+@pytest.mark.parametrize("name", sorted(MANUAL_TRUTH))
 def test_manual_chapters_follow_its_outline(name):
     import pypdf
 

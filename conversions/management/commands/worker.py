@@ -27,7 +27,7 @@ from django.utils.module_loading import import_string
 from conversions import queue
 from conversions.pipeline import ConversionError, Interrupted
 from library import services
-from library.models import Audiobook
+from library.models import Audiobook, transcript_name_for
 
 log = logging.getLogger("conversions.worker")
 
@@ -234,7 +234,7 @@ class Command(BaseCommand):
             self.say(f"job {claim.job_id}: lost before it could be saved; files removed")
         else:
             if replaced:
-                for name in (replaced, str(Path(replaced).with_suffix(".vtt"))):
+                for name in (replaced, transcript_name_for(replaced)):
                     default_storage.delete(name)
             self.say(
                 f"job {claim.job_id}: completed in {time.monotonic() - started:.1f} s, "
