@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 OS_PACKAGES := espeak-ng libespeak-ng1
-TEST_OS_PACKAGES := chromium poppler-utils ffmpeg
+TEST_OS_PACKAGES := chromium poppler-utils ffmpeg nginx-light
 ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 

@@ -5,6 +5,7 @@ AXES_FAILURE_LIMIT and AXES_COOLOFF_TIME.
 """
 
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -32,3 +33,22 @@ def lockout_username(request, credentials) -> str | None:
         data = getattr(request, "POST", None) or {}
         username = data.get("username") or data.get("email")
     return username.strip().lower() if isinstance(username, str) else username
+
+
+def client_ip(request) -> str | None:
+    """The visitor's IP address, which the login lockout and the reset-mail limit count by.
+
+    REMOTE_ADDR, unless TRUSTED_PROXY_COUNT reverse proxies stand in front: then the address
+    the outermost of them saw, from X-Forwarded-For counted from the right (each proxy appends
+    the address it was reached from; anything further left came from the visitor, who can
+    write whatever they like there).
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.TRUSTED_PROXY_COUNT
+    if not count:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [address for address in forwarded if address]
+    if len(forwarded) < count:  # not through all the proxies: only the nearest one is known
+        return remote
+    return forwarded[-count]

@@ -243,6 +243,22 @@ MAILERS = _mailers()
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Audiobooker <audiobooker@localhost>")
 
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=200)
+# With nginx in front and files in MEDIA_ROOT: the internal location that serves MEDIA_ROOT
+# (e.g. "/protected-media/"); the audio view then checks the owner and hands the sending of
+# the MP3 to nginx (X-Accel-Redirect). Empty: Django streams it (docs/deploy.md).
+AUDIO_ACCEL_REDIRECT = env.str("AUDIO_ACCEL_REDIRECT", default="")
+if AUDIO_ACCEL_REDIRECT and not (
+    AUDIO_ACCEL_REDIRECT.startswith("/") and AUDIO_ACCEL_REDIRECT.endswith("/")
+):
+    raise ImproperlyConfigured("AUDIO_ACCEL_REDIRECT is a location: it starts and ends with /")
+if AUDIO_ACCEL_REDIRECT and env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    raise ImproperlyConfigured("AUDIO_ACCEL_REDIRECT serves MEDIA_ROOT; the files are in S3")
+# Uploads past 2.5 MB wait in a temporary file while they are checked (None: the system's).
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "library.uploads.DiskAwareTemporaryFileUploadHandler",
+]
 # Books one person may have waiting or converting at once; an upload beyond it is refused.
 MAX_QUEUED_PER_USER = env.int("MAX_QUEUED_PER_USER", default=10)
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
@@ -276,6 +292,10 @@ AXES_USERNAME_CALLABLE = "accounts.backends.lockout_username"
 AXES_RESET_ON_SUCCESS = True  # a successful login clears that pair's failures
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"  # the "too many attempts" page
 AXES_HTTP_RESPONSE_CODE = 429
+# Behind reverse proxies, how many (each adds to X-Forwarded-For): then the limits count the
+# visitor's address, not the proxy's (accounts.backends.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.backends.client_ip"
 AXES_VERBOSE = False  # no banner on every manage.py command; failures and lockouts still logged
 # Password-reset mails: at most this many per address, and per IP address, per hour.
 PASSWORD_RESET_MAILS_PER_ADDRESS = env.int("PASSWORD_RESET_MAILS_PER_ADDRESS", default=3)

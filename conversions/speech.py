@@ -64,6 +64,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_for_any
 from pathlib import Path
 
+from audiobooker.disk import is_disk_full
+
 from .audio import ENCODER_ID as _ENCODER_ID
 from .audio import SAMPLE_RATE, SAMPLE_WIDTH, AudioPart, ChapterAudio, Mp3PartWriter
 from .children import die_with_parent
@@ -292,6 +294,18 @@ def _patched_driver_class() -> type:
             was_speaking = self._speaking
             try:
                 return super()._onSynth(wav, numsamples, events)
+            except Exception as exc:
+                # ctypes prints an exception raised in a callback and drops it, and this
+                # utterance would never settle (a hang until the chunk's timeout). The one seen:
+                # pyttsx3 cannot write the WAV file (a full disk); it wraps that OSError in a
+                # RuntimeError, and the OSError is what the caller needs.
+                cause = exc.__context__ if isinstance(exc.__context__, OSError) else exc
+                self._speaking = False
+                self._data_buffer = b""
+                self._proxy.notify("error", exception=cause)
+                self._proxy.setBusy(False)
+                self.endLoop()
+                return 0
             finally:
                 if was_speaking and not self._speaking:
                     self.settled.set()
@@ -367,6 +381,8 @@ class SpeechEngine:
                 raise SpeechError(f"eSpeak did not finish within {timeout} s")
             if self._errors:
                 error = self._errors[0]
+                if isinstance(error, OSError):
+                    raise error  # the WAV file could not be written: not eSpeak's fault
                 if isinstance(error, ValueError):
                     raise SpeechError(f"eSpeak rejected voice {voice!r}: {error}")
                 raise SpeechError(f"eSpeak failed: {error}")
@@ -605,7 +621,10 @@ def _worker_main(conn, parent_pid: int, workdir: str, voice: str, rate: int) -> 
         speak_into("ready", warmup, voice=voice, rate=rate)
         warmup.unlink()
     except Exception as exc:
-        conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+        if is_disk_full(exc):
+            conn.send(("disk_full", exc.errno, exc.filename))
+        else:
+            conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", os.getpid()))
     while True:
@@ -618,6 +637,9 @@ def _worker_main(conn, parent_pid: int, workdir: str, voice: str, rate: int) -> 
         try:
             _run_job(job, Path(workdir), voice, rate, conn.send)
         except Exception as exc:
+            if is_disk_full(exc):  # no retry can help: the parent stops the book
+                conn.send(("disk_full", exc.errno, exc.filename))
+                return
             conn.send(("error", job.id, f"{type(exc).__name__}: {exc}"))
             return  # the parent starts a fresh process: eSpeak's state is suspect
 
@@ -675,6 +697,15 @@ class _Worker:
             self.conn.send(None)
         self.process.join(5)
         self.kill()
+
+
+def _received(conn) -> list[tuple]:
+    """The messages waiting on a child's pipe (the pipe of a dead child ends with them)."""
+    messages = []
+    with contextlib.suppress(EOFError, OSError):
+        while conn.poll():
+            messages.append(conn.recv())
+    return messages
 
 
 def _cpu_count() -> int:
@@ -792,6 +823,9 @@ def speak_chapters(
             fail(worker, message[2])
         elif kind == "fatal":
             raise SpeechError(f"speech process could not start: {message[1]}")
+        elif kind == "disk_full":
+            _, number, filename = message
+            raise OSError(number, os.strerror(number), filename or str(workdir))
 
     try:
         workers.extend(_Worker(ctx, workdir, voice, rate) for _ in range(width if jobs else 0))
@@ -803,16 +837,16 @@ def speak_chapters(
             timeout = None if deadline == math.inf else max(0.0, deadline - time.monotonic())
             wait_for_any([w.conn for w in workers] + [w.process.sentinel for w in workers], timeout)
             for worker in list(workers):
-                try:
-                    while worker.conn.poll():
-                        handle(worker, worker.conn.recv())
-                        if worker not in workers:
-                            break  # replaced after an error
-                except (EOFError, OSError):
-                    pass
+                # Looked at before its messages are read: a process that has ended has said
+                # all it will (why it stopped, say), and that must not be lost to a race.
+                alive = worker.process.is_alive()
+                for message in _received(worker.conn):
+                    handle(worker, message)
+                    if worker not in workers:
+                        break  # replaced after an error
                 if worker not in workers:
                     continue
-                if not worker.process.is_alive():
+                if not alive:
                     code = worker.process.exitcode
                     how = (
                         f"signal {signal.Signals(-code).name}"

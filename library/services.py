@@ -38,7 +38,7 @@ def create_audiobook(
         original_file_name=(upload.name or "upload.pdf")[:500],
         file_size=upload.size,
     )
-    book.pdf_path.save("upload.pdf", upload, save=False)
+    book.pdf_path = store_file(book.pdf_path.field.generate_filename(book, "upload.pdf"), upload)
     try:
         with transaction.atomic():
             book.save(force_insert=True)
@@ -48,6 +48,21 @@ def create_audiobook(
         remove_files([book.pdf_path.name])
         raise
     return book
+
+
+def store_file(name: str, content) -> str:
+    """Save `content` to storage as `name` (a new name: ours carry UUIDs); returns the name.
+
+    A save that fails half-way (a full disk) would leave the part written so far, which no row
+    names; it is removed before the error goes on, so nothing is kept half-way.
+    """
+    existed = default_storage.exists(name)  # then the storage saves under another name
+    try:
+        return default_storage.save(name, content)
+    except BaseException:
+        if not existed:
+            remove_files([name])
+        raise
 
 
 @transaction.atomic

@@ -4,7 +4,9 @@ Every view that takes an audiobook gets it from `access.get_book_for_user` (some
 is a 404); every change of state is a POST.
 """
 
+import logging
 import re
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,16 +22,23 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audiobooker.disk import is_disk_full
 from conversions.models import ConversionJob
 
-from . import services
+from . import services, uploads
 from .access import books_of, get_book_for_user
 from .forms import LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook
 
+log = logging.getLogger(__name__)
+
 BOOKS_PER_PAGE = 20
 STREAM_CHUNK = 64 * 1024
 ACTIVE = (Audiobook.Status.PENDING, Audiobook.Status.PROCESSING)
+DISK_FULL = (
+    "The server is out of disk space, so your upload was not kept. Please try again later; "
+    "if it keeps happening, tell the administrator."
+)
 
 
 def with_newest_job(books):
@@ -111,9 +120,16 @@ def upload(request):
     if request.method != "POST":
         return render(request, "library/upload.html", context)
     try:
+        if uploads.disk_was_full(request):
+            return out_of_space(request, context)
         if not form.is_valid():
             return render(request, "library/upload.html", context, status=422)
         books = store_uploads(request.user, form.cleaned_data["pdfs"])
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        log.error("upload refused: %s", error)
+        return out_of_space(request, context)
     finally:
         form.close()
     if len(books) == 1:
@@ -121,6 +137,13 @@ def upload(request):
         return redirect("library:detail", books[0].pk)
     messages.success(request, f"{len(books)} PDFs are uploaded and waiting to be converted.")
     return redirect("library:list")
+
+
+def out_of_space(request, context):
+    """507: the server's disk is full. Nothing of the upload is kept; the form starts afresh."""
+    messages.error(request, DISK_FULL)
+    context["form"] = UploadForm(user=request.user)
+    return render(request, "library/upload.html", context, status=507)
 
 
 def store_uploads(user, pdfs) -> list[Audiobook]:
@@ -306,6 +329,8 @@ def audio(request, pk):
     if not book.audio_path:
         raise Http404("This audiobook has no audio yet.")
     name = book.audio_path.name
+    if settings.AUDIO_ACCEL_REDIRECT:
+        return handed_to_proxy(request, book, name)
     size = stored_size(name)
     try:
         byte_range = parse_range(request.headers.get("Range", ""), size)
@@ -326,6 +351,19 @@ def audio(request, pk):
     response["Accept-Ranges"] = "bytes"
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if request.GET.get("download"):
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=download_name(book.title)
+        )
+    response["Cache-Control"] = "private"
+    return response
+
+
+def handed_to_proxy(request, book, name: str) -> HttpResponse:
+    """Let nginx send the file (X-Accel-Redirect to its internal location for MEDIA_ROOT): it
+    answers Range requests itself, and no web process is held while a listener downloads."""
+    response = HttpResponse(content_type="audio/mpeg")
+    response["X-Accel-Redirect"] = settings.AUDIO_ACCEL_REDIRECT + quote(name)
     if request.GET.get("download"):
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=download_name(book.title)

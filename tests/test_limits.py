@@ -91,6 +91,43 @@ def test_the_lock_is_for_that_address_from_that_ip_only(client):
     assert response.status_code == 302 and signed_in(elsewhere)
 
 
+PROXY = "127.0.0.1"  # nginx on the same machine
+
+
+def through_proxy(client, email, password, forwarded_for):
+    return log_in(client, email, password, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_behind_a_trusted_proxy_the_visitors_own_address_is_locked(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    make_user("reader@example.com")
+    for _ in range(5):
+        through_proxy(client, "reader@example.com", "wrong", "203.0.113.9")
+    assert through_proxy(client, "reader@example.com", PASSWORD, "203.0.113.9").status_code == 429
+    # The owner, through the same proxy from another address, is not locked out.
+    owner = Client()
+    response = through_proxy(owner, "reader@example.com", PASSWORD, "198.51.100.7")
+    assert response.status_code == 302 and signed_in(owner)
+
+
+def test_a_visitor_cannot_pick_their_address_by_writing_the_header(client, settings):
+    """nginx appends the address it saw; what the visitor wrote stays to its left, unread."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    make_user("reader@example.com")
+    for n in range(5):
+        through_proxy(client, "reader@example.com", "wrong", f"10.0.0.{n}, 203.0.113.9")
+    response = through_proxy(client, "reader@example.com", PASSWORD, "10.0.0.99, 203.0.113.9")
+    assert response.status_code == 429
+
+
+def test_without_trusted_proxies_the_header_is_ignored(client, settings):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    make_user("reader@example.com")
+    for n in range(5):
+        through_proxy(client, "reader@example.com", "wrong", f"203.0.113.{n}")
+    assert through_proxy(client, "reader@example.com", PASSWORD, "198.51.100.7").status_code == 429
+
+
 def test_the_lock_lifts_after_the_cool_off_time(client):
     make_user("reader@example.com")
     for _ in range(5):

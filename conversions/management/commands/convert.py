@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from audiobooker.disk import is_disk_full
 from conversions import pdftext
 from conversions.pipeline import ConversionError, convert_pdf, read_document
 
@@ -55,18 +56,33 @@ class Command(BaseCommand):
                     progress=bar.update, password=password,
                 )  # fmt: skip
                 bar.done()
-                shutil.move(result.mp3, output)
-                shutil.move(result.vtt, output.with_suffix(".vtt"))
+                save_beside(result, output)
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)
         except ConversionError as error:
             raise CommandError(str(error)) from error
+        except OSError as error:
+            if is_disk_full(error):
+                raise CommandError(f"Out of disk space: {error}") from error
+            raise
         seconds = time.monotonic() - started
         self.stdout.write(
             f"{output}: {result.duration / 3600:.2f} h of audio, {len(result.chapters)} chapters, "
             f"{result.words:,} words, in {seconds:.1f} s ({result.duration / seconds:.0f}x real time)"
         )
         self.stdout.write(f"{output.with_suffix('.vtt')}: captions")
+
+
+def save_beside(result, output: Path) -> None:
+    """Move the MP3 and its captions to `output`: both, or neither (no half-copied file)."""
+    targets = [(result.mp3, output), (result.vtt, output.with_suffix(".vtt"))]
+    try:
+        for source, target in targets:
+            shutil.move(source, target)
+    except BaseException:
+        for _, target in targets:
+            target.unlink(missing_ok=True)
+        raise
 
 
 class ProgressBar:

@@ -8,7 +8,6 @@ job finish within WORKER_SHUTDOWN_GRACE seconds or hands it back to the queue (i
 are kept, so the next worker resumes quickly); a second signal hands it back at once.
 """
 
-import errno
 import logging
 import random
 import shutil
@@ -24,6 +23,7 @@ from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, connection
 from django.utils.module_loading import import_string
 
+from audiobooker.disk import is_disk_full
 from conversions import queue
 from conversions.pipeline import ConversionError, Interrupted
 from library import services
@@ -199,8 +199,9 @@ class Command(BaseCommand):
         except ConversionError as error:
             self.failed(claim, str(error), workdir)
         except OSError as error:
-            if error.errno != errno.ENOSPC:
+            if not is_disk_full(error):
                 raise
+            log.error("job %s: %s", claim.job_id, error)
             self.failed(claim, DISK_FULL, workdir)
         finally:
             heartbeat.stop()
@@ -211,9 +212,7 @@ class Command(BaseCommand):
             for path in (result.mp3, result.vtt):
                 with open(path, "rb") as f:
                     # Named after the job: a re-conversion never overwrites audio in use.
-                    names.append(
-                        default_storage.save(f"audio/{claim.job_id}{path.suffix}", File(f))
-                    )
+                    names.append(services.store_file(f"audio/{claim.job_id}{path.suffix}", File(f)))
         except BaseException:
             for name in names:
                 default_storage.delete(name)
