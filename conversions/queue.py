@@ -118,11 +118,22 @@ class PostgresLocks:
         return conn
 
     def _query(self, sql, job_id):
-        if self.conn is None or self.conn.closed:
-            self.conn = self._connect()
-        with self.conn.cursor() as cursor:
-            cursor.execute(sql, [_lock_key(job_id)])
-            return cursor.fetchone()[0]
+        """Run `sql` on the lock connection. A connection that died (the server restarted,
+        dropping every lock anyway) is replaced once; a server still away raises Django's
+        OperationalError, which the callers' retries and the worker loop expect."""
+        import psycopg2
+
+        for attempt in (1, 2):
+            try:
+                if self.conn is None or self.conn.closed:
+                    self.conn = self._connect()
+                with self.conn.cursor() as cursor:
+                    cursor.execute(sql, [_lock_key(job_id)])
+                    return cursor.fetchone()[0]
+            except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+                self._drop()
+                if attempt == 2:
+                    raise OperationalError(f"lock connection: {error}") from error
 
     def acquire(self, job_id) -> bool:
         with self.mutex:

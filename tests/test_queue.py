@@ -1,11 +1,13 @@
 """The worker's units, called directly: claim, progress, finish, fail, hand back, recover."""
 
 import time
+import uuid
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection
 
 from conversions import queue
 from conversions.management.commands.worker import Command
@@ -199,6 +201,22 @@ def test_recovery_gives_up_after_two_retries_in_a_row(worker):
     assert [job.status for job in jobs] == ["failed"] * 3
     assert "3 times in a row" in jobs[-1].error_message
     assert queue.claim_next_job(worker.locks) is None
+
+
+def test_a_lock_connection_cut_by_the_server_is_replaced(postgres):
+    """A PostgreSQL restart cuts the lock connection; the next lock taken (recovery, or a claim
+    between jobs) reconnects instead of crashing the worker with psycopg2's error."""
+    locks = queue.make_locks()
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert locks.acquire(first)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = 'audiobooker-worker-lock'"
+        )
+    assert locks.acquire(second)
+    assert locks.check()  # and the first lock is taken back on the new connection
+    locks.close()
 
 
 def test_a_lost_claim_cannot_write():
