@@ -47,6 +47,8 @@ bench: install os-deps
 	$(PY) bench/library.py
 	scripts/with-postgres $(PY) bench/library.py
 	$(PY) bench/upload.py
+	$(PY) bench/load.py
+	scripts/with-postgres $(PY) bench/load.py
 	$(PY) bench/text_quality.py
 	$(PY) bench/convert.py
 

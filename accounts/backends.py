@@ -4,6 +4,8 @@ Settings name these (AUTHENTICATION_BACKENDS, AXES_USERNAME_CALLABLE); the limit
 AXES_FAILURE_LIMIT and AXES_COOLOFF_TIME.
 """
 
+import ipaddress
+
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 
@@ -51,4 +53,7 @@ def client_ip(request) -> str | None:
     forwarded = [address for address in forwarded if address]
     if len(forwarded) < count:  # not through all the proxies: only the nearest one is known
         return remote
-    return forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(forwarded[-count]))
+    except ValueError:  # not an address: a proxy that passes the header on as it came
+        return remote

@@ -122,6 +122,10 @@ WSGI_APPLICATION = "audiobooker.wsgi.application"
 
 def _database() -> dict:
     db = env.db_url("DATABASE_URL", default="sqlite:///audiobooker.db")
+    # A web thread reuses its connection for requests up to a minute apart (an idle one keeps
+    # it until its next request): a new PostgreSQL connection per request cost as much CPU as
+    # the web processes themselves (bench/load.py: 49 -> 101 req/s).
+    db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     if db["ENGINE"] == "django.db.backends.sqlite3":
         if db["NAME"] != ":memory:" and not Path(db["NAME"]).is_absolute():
             db["NAME"] = str(BASE_DIR / db["NAME"])
@@ -253,7 +257,8 @@ if AUDIO_ACCEL_REDIRECT and not (
     raise ImproperlyConfigured("AUDIO_ACCEL_REDIRECT is a location: it starts and ends with /")
 if AUDIO_ACCEL_REDIRECT and env.str("AWS_STORAGE_BUCKET_NAME", default=""):
     raise ImproperlyConfigured("AUDIO_ACCEL_REDIRECT serves MEDIA_ROOT; the files are in S3")
-# Uploads past 2.5 MB wait in a temporary file while they are checked (None: the system's).
+# Where uploads wait while they are checked: files past 2.5 MB, copies of smaller ones and
+# decrypted copies (None: the system's temporary folder).
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -295,6 +300,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 # Behind reverse proxies, how many (each adds to X-Forwarded-For): then the limits count the
 # visitor's address, not the proxy's (accounts.backends.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT counts proxies: 0 or more")
 AXES_CLIENT_IP_CALLABLE = "accounts.backends.client_ip"
 AXES_VERBOSE = False  # no banner on every manage.py command; failures and lockouts still logged
 # Password-reset mails: at most this many per address, and per IP address, per hour.

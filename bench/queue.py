@@ -9,7 +9,9 @@ Jobs per second through claim -> progress -> complete with 1, 2, 4, 8 workers on
 10,000 jobs queued against 100 queued. Prints a Markdown table for docs/benchmarks.md.
 """
 
+import atexit
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -22,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # not bench/: this file would shadow the standard library queue
 SCRATCH = Path(tempfile.mkdtemp(prefix="audiobooker-bench-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.db'}")
 os.environ.update(
     DJANGO_SETTINGS_MODULE="audiobooker.settings", DEBUG="true", SECRET_KEY="bench",

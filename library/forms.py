@@ -14,6 +14,7 @@ from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from pypdf.errors import DependencyError
 
+from audiobooker.disk import is_disk_full
 from conversions.pdftext import REASONS, PdfError, inspect_pdf, plain_title
 
 from .models import Audiobook
@@ -203,13 +204,15 @@ class UploadForm(forms.Form):
                 raise forms.ValidationError("That password does not open this PDF.") from error
             raise forms.ValidationError(str(error)) from error
         # Kept open until the form is closed (after storing), which removes it.
-        copy = tempfile.NamedTemporaryFile(suffix=".pdf")  # noqa: SIM115
+        copy = tempfile.NamedTemporaryFile(suffix=".pdf", dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115
         self._temporary.append(copy)
         try:
             write_decrypted(path, password, copy)
             copy.flush()
             info = inspect_pdf(copy.name)
         except Exception as error:  # PdfError, or pypdf/PDFium failing to write
+            if is_disk_full(error):
+                raise  # the server's problem, not the file's: the view says so
             raise forms.ValidationError(REASONS["damaged"]) from error
         copy.seek(0)
         return CheckedPdf(
@@ -234,7 +237,7 @@ def local_path(upload):
     if hasattr(upload, "temporary_file_path"):
         yield upload.temporary_file_path()
         return
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as copy:
+    with tempfile.NamedTemporaryFile(suffix=".pdf", dir=settings.FILE_UPLOAD_TEMP_DIR) as copy:
         for chunk in upload.chunks():
             copy.write(chunk)
         copy.flush()

@@ -3,6 +3,7 @@
 Views, the admin and commands call these; nothing else writes audiobooks and their files.
 """
 
+import errno
 import logging
 import shutil
 import uuid
@@ -54,11 +55,16 @@ def store_file(name: str, content) -> str:
     """Save `content` to storage as `name` (a new name: ours carry UUIDs); returns the name.
 
     A save that fails half-way (a full disk) would leave the part written so far, which no row
-    names; it is removed before the error goes on, so nothing is kept half-way.
+    names; it is removed before the error goes on, so nothing is kept half-way. A save can
+    also come up short without an error: moving an upload's temporary file to another disk,
+    Django ignores a short last write. The stored size is checked for that.
     """
     existed = default_storage.exists(name)  # then the storage saves under another name
     try:
-        return default_storage.save(name, content)
+        saved = default_storage.save(name, content)
+        if content.size is not None and default_storage.size(saved) != content.size:
+            raise OSError(errno.ENOSPC, "stored short: the disk is full", saved)
+        return saved
     except BaseException:
         if not existed:
             remove_files([name])

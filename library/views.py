@@ -6,6 +6,7 @@ is a 404); every change of state is a POST.
 
 import logging
 import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 BOOKS_PER_PAGE = 20
 STREAM_CHUNK = 64 * 1024
 ACTIVE = (Audiobook.Status.PENDING, Audiobook.Status.PROCESSING)
+PK_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"  # see url_maker
 DISK_FULL = (
     "The server is out of disk space, so your upload was not kept. Please try again later; "
     "if it keeps happening, tell the administrator."
@@ -48,6 +51,13 @@ def with_newest_job(books):
         job_progress=Subquery(newest.values("progress")[:1]),
         job_error=Subquery(newest.values("error_message")[:1]),
     )
+
+
+def url_maker(name: str) -> Callable[[object], str]:
+    """pk -> reverse(name, args=[pk]), with one reverse() for a whole page of books: each
+    costs ~0.1 ms, which was 40 % of rendering a row of the library."""
+    pattern = reverse(name, args=[PK_PLACEHOLDER])
+    return lambda pk: pattern.replace(PK_PLACEHOLDER, str(pk))
 
 
 def format_duration(seconds) -> str:
@@ -99,8 +109,10 @@ def book_list(request):
     if status := filters.get("status"):
         books = books.filter(status=status)
     page = Paginator(books, BOOKS_PER_PAGE).get_page(request.GET.get("page"))
+    detail_url, status_url = url_maker("library:detail"), url_maker("library:status")
     for book in page:
         book.state = book_state(book)
+        book.url, book.status_url = detail_url(book.pk), status_url(book.pk)
     # The pagination links keep the search and the filter.
     params = request.GET.copy()
     params.pop("page", None)
@@ -125,7 +137,7 @@ def upload(request):
         if not form.is_valid():
             return render(request, "library/upload.html", context, status=422)
         books = store_uploads(request.user, form.cleaned_data["pdfs"])
-    except OSError as error:
+    except Exception as error:  # OSError, or the database's own disk full
         if not is_disk_full(error):
             raise
         log.error("upload refused: %s", error)

@@ -72,6 +72,7 @@ http {{
         listen 127.0.0.1:{port};
         location {prefix} {{
             internal;
+            add_header X-Content-Type-Options nosniff always;
             alias {media}/;
         }}
         location / {{
@@ -85,7 +86,8 @@ http {{
 
 @pytest.fixture
 def nginx(accel, live_server, tmp_path):
-    if not shutil.which("nginx"):
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    if not nginx:
         pytest.skip("needs nginx (make test installs nginx-light)")
     port = free_port()
     conf = tmp_path / "nginx.conf"
@@ -95,10 +97,13 @@ def nginx(accel, live_server, tmp_path):
             upstream=live_server.url,
         )
     )  # fmt: skip
-    server = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path)])
+    server = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path)])
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
+            if server.poll() is not None:
+                errors = (tmp_path / "error.log").read_text(errors="replace")
+                pytest.fail(f"nginx stopped at start:\n{errors}")
             try:
                 requests.get(base + "/healthz", timeout=1)
                 break
@@ -129,6 +134,7 @@ def test_nginx_serves_ranges_of_the_owners_audio_and_nothing_else(nginx, user):
     assert whole.headers["Content-Type"] == "audio/mpeg"
     assert whole.headers["Cache-Control"] == "private"
     assert "ETag" in whole.headers  # nginx's own, for the file it sent (Django's stream has none)
+    assert whole.headers["X-Content-Type-Options"] == "nosniff"
 
     part = get(owner, url, Range="bytes=1000-1999")
     assert part.status_code == 206

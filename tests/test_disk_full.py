@@ -7,6 +7,7 @@ tmpfs needs root (CI runs as root); elsewhere these tests are skipped.
 """
 
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -14,15 +15,17 @@ import pytest
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.test import Client
 
+from audiobooker.disk import is_disk_full
 from conversions.management.commands.worker import DISK_FULL as WORKER_DISK_FULL
 from conversions.queue import work_folder
 from library import services
 from library.models import Audiobook
 from library.views import DISK_FULL as UPLOAD_DISK_FULL
 from tests.corpus import corpus_pdf
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, run_worker
 from tests.test_worker_processes import Workers, wait_until
 
 pytestmark = [pytest.mark.slow]
@@ -98,15 +101,16 @@ def store(path, user=None, title="A real book"):
         )
 
 
-def big_pdf(path: Path, megabytes: int) -> Path:
-    """A valid PDF of about `megabytes`: a page, and a large stream of random bytes."""
+def big_pdf(path: Path, megabytes: int, extra: int = 0) -> Path:
+    """A valid PDF of about `megabytes` (and `extra` bytes): a page, and a large stream of
+    random bytes."""
     from pypdf import PdfWriter
     from pypdf.generic import DecodedStreamObject, NameObject
 
     writer = PdfWriter()
     writer.add_blank_page(612, 792)
     blob = DecodedStreamObject()
-    blob.set_data(os.urandom(megabytes * 1024 * 1024))
+    blob.set_data(os.urandom(megabytes * 1024 * 1024 + extra))
     writer._root_object[NameObject("/Blob")] = writer._add_object(blob)
     with open(path, "wb") as f:
         writer.write(f)
@@ -157,13 +161,19 @@ def test_an_upload_onto_a_full_disk_is_refused_and_keeps_nothing(full_media):
 
 
 @pytest.mark.django_db
-def test_an_upload_that_fills_the_temporary_folder_is_refused(small_disk, settings, tmp_path):
+# Where the disk ends within the 64 KB chunk being written: on a chunk boundary, or part-way
+# through one, when the file's buffer takes the rest and the error comes at the next write
+# (and again when the file is closed).
+@pytest.mark.parametrize("spare", [0, 4096, 12288, 61440])
+def test_an_upload_that_fills_the_temporary_folder_is_refused(
+    small_disk, settings, tmp_path, spare
+):
     temp = small_disk("temp", 4)
     settings.FILE_UPLOAD_TEMP_DIR = str(temp.path)
     user = make_user()
     client = signed_in_browser_client(user)
     pdf = big_pdf(tmp_path / "large.pdf", 3)  # past 2.5 MB: it waits in a temporary file
-    temp.fill(leave=1024 * 1024)
+    temp.fill(leave=1024 * 1024 + spare)
 
     response = post_upload(client, pdf)
 
@@ -176,6 +186,29 @@ def test_an_upload_that_fills_the_temporary_folder_is_refused(small_disk, settin
     temp.make_room()
     assert post_upload(client, pdf).status_code == 302
     assert Audiobook.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_large_upload_that_does_not_fit_is_not_kept_cut_short(small_disk, settings, tmp_path):
+    """Past 2.5 MB an upload waits in a temporary file; on another disk than MEDIA_ROOT it is
+    copied in 64 KB writes, and Django ignores a short last write: with room for all but the
+    end of the file, it would keep a truncated PDF without an error."""
+    media = small_disk("media", 8)
+    settings.MEDIA_ROOT = media.path / "media"
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)  # not the tmpfs: copied, not renamed
+    (media.path / "media" / "pdfs").mkdir(parents=True)
+    pdf = big_pdf(tmp_path / "large.pdf", 3, extra=20_000)
+    size = pdf.stat().st_size
+    last_chunk = size % (64 * 1024)
+    assert last_chunk > 8192, "the file must end in a part-filled chunk"
+    media.fill(leave=size - last_chunk + 4096)  # all of it but most of the last chunk
+    client = signed_in_browser_client(make_user())
+
+    response = post_upload(client, pdf)
+
+    assert response.status_code == 507
+    assert not Audiobook.objects.exists()
+    assert media.files() == []
 
 
 # ---- conversion -------------------------------------------------------------------------------
@@ -229,8 +262,6 @@ def test_no_room_for_the_finished_audio_fails_the_book_and_keeps_no_part_of_it(
     book = store(corpus_pdf("pdflatex-outline.pdf"))  # minutes of audio: ~1 MB of MP3
     media.fill(leave=256 * 1024)
 
-    from tests.factories import run_worker
-
     assert run_worker(processes=2) == 1
     assert_failed_for_disk_space(book, media)
 
@@ -250,3 +281,21 @@ def test_convert_command_reports_a_full_disk(small_disk):
             "convert", str(corpus_pdf("pdflatex-4-pages.pdf")), "-o", str(out.path / "b.mp3")
         )
     assert out.files() == []
+
+
+def test_the_databases_own_full_disk_is_recognised(small_disk):
+    """SQLite on a full disk: the upload view answers 507 for it too, not a bare 500."""
+    disk = small_disk("db", 1)
+    db = sqlite3.connect(disk.path / "full.sqlite3")
+    db.execute("CREATE TABLE t (x BLOB)")
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        for _ in range(100):
+            db.execute("INSERT INTO t VALUES (?)", [os.urandom(64 * 1024)])
+            db.commit()
+    db.close()
+    assert is_disk_full(caught.value)
+    # As Django raises it (DatabaseErrorWrapper): its own class, the driver's error as cause.
+    wrapped = OperationalError(*caught.value.args)
+    wrapped.__cause__ = caught.value
+    assert is_disk_full(wrapped)
+    assert not is_disk_full(sqlite3.OperationalError("database is locked"))

@@ -75,12 +75,13 @@ class Command(BaseCommand):
 
 def save_beside(result, output: Path) -> None:
     """Move the MP3 and its captions to `output`: both, or neither (no half-copied file)."""
-    targets = [(result.mp3, output), (result.vtt, output.with_suffix(".vtt"))]
+    begun = []
     try:
-        for source, target in targets:
+        for source, target in [(result.mp3, output), (result.vtt, output.with_suffix(".vtt"))]:
+            begun.append(target)
             shutil.move(source, target)
     except BaseException:
-        for _, target in targets:
+        for target in begun:  # whole or partly copied; files this run did not touch stay
             target.unlink(missing_ok=True)
         raise
 
