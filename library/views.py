@@ -363,12 +363,7 @@ def audio(request, pk):
     response["Accept-Ranges"] = "bytes"
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    if request.GET.get("download"):
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=download_name(book.title)
-        )
-    response["Cache-Control"] = "private"
-    return response
+    return for_the_owner(request, book, response)
 
 
 def handed_to_proxy(request, book, name: str) -> HttpResponse:
@@ -376,6 +371,12 @@ def handed_to_proxy(request, book, name: str) -> HttpResponse:
     answers Range requests itself, and no web process is held while a listener downloads."""
     response = HttpResponse(content_type="audio/mpeg")
     response["X-Accel-Redirect"] = settings.AUDIO_ACCEL_REDIRECT + quote(name)
+    return for_the_owner(request, book, response)
+
+
+def for_the_owner(request, book, response):
+    """The audio's headers however it is sent: a download under the book's title when asked
+    for, and never kept by shared caches."""
     if request.GET.get("download"):
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=download_name(book.title)
