@@ -32,7 +32,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -72,6 +71,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import User  # noqa: E402
 from conversions.models import ConversionJob  # noqa: E402
 from library.models import Audiobook, AudiobookDetails  # noqa: E402
+from tests.tools import free_port  # noqa: E402
 
 KINDS = ["library page", "status.json, converting", "status.json, ready", "audio 64 KB range"]
 RANGE_BYTES = 64 * 1024
@@ -91,12 +91,6 @@ LOCKED = re.compile(rb"database is locked", re.IGNORECASE)
 
 def say(message: str) -> None:
     print(f"[load] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- setup --------------------------------------------------------------------------------------

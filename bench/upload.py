@@ -12,7 +12,6 @@ to storage, so the peak must grow far less than the file: the target is under 50
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,27 +23,9 @@ sys.path[0] = str(REPO)  # not bench/: bench/queue.py would shadow the standard 
 
 import requests  # noqa: E402
 
+from tests.tools import big_pdf, free_port  # noqa: E402
+
 MB = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def big_pdf(path: Path, megabytes: int) -> None:
-    """A PDF that pypdf opens: a page, and an unreferenced-by-content stream of random bytes."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, NameObject
-
-    writer = PdfWriter()
-    writer.add_blank_page(612, 792)
-    blob = DecodedStreamObject()
-    blob.set_data(os.urandom(megabytes * 1024 * 1024))
-    writer._root_object[NameObject("/Blob")] = writer._add_object(blob)
-    with open(path, "wb") as f:
-        writer.write(f)
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -5,7 +5,6 @@ the live server, configured as docs/deploy.md says.
 """
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from django.test import Client
 
 from tests.factories import make_user
 from tests.test_library_views import AUDIO, completed_book
+from tests.tools import free_port
 
 PREFIX = "/protected-media/"
 
@@ -50,12 +50,6 @@ def test_someone_else_gets_nothing_to_hand_over(accel, user):
 
 
 # ---- through nginx ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 NGINX_CONF = """

@@ -27,6 +27,7 @@ from library.views import DISK_FULL as UPLOAD_DISK_FULL
 from tests.corpus import corpus_pdf
 from tests.factories import PASSWORD, make_user, run_worker
 from tests.test_worker_processes import Workers, wait_until
+from tests.tools import big_pdf
 
 pytestmark = [pytest.mark.slow]
 
@@ -99,22 +100,6 @@ def store(path, user=None, title="A real book"):
         return services.create_audiobook(
             user or make_user(), File(f, name=path.name), title=title, page_count=None
         )
-
-
-def big_pdf(path: Path, megabytes: int, extra: int = 0) -> Path:
-    """A valid PDF of about `megabytes` (and `extra` bytes): a page, and a large stream of
-    random bytes."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, NameObject
-
-    writer = PdfWriter()
-    writer.add_blank_page(612, 792)
-    blob = DecodedStreamObject()
-    blob.set_data(os.urandom(megabytes * 1024 * 1024 + extra))
-    writer._root_object[NameObject("/Blob")] = writer._add_object(blob)
-    with open(path, "wb") as f:
-        writer.write(f)
-    return path
 
 
 def signed_in_browser_client(user) -> Client:

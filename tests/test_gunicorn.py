@@ -6,7 +6,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,12 @@ from pathlib import Path
 import pytest
 
 from tests.corpus import REPO
+from tests.tools import free_port
 
 pytestmark = pytest.mark.slow
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 HANG = 60  # seconds: a hang detector for the server starting, not a speed requirement
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def production_env(tmp_path) -> dict:

@@ -19,15 +19,10 @@ from django.core.files.storage import default_storage
 from library import services
 from tests.corpus import corpus_pdf
 from tests.factories import make_user, run_worker
+from tests.tools import free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 BUCKET = "audiobooker-test"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
