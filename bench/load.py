@@ -7,7 +7,7 @@
 
 Sets up a scratch database and MEDIA_ROOT: a few people, each with a page and a bit of books
 (finished ones with a real MP3 made once by `manage.py convert`, one failed, and real PDFs from
-.cache/manuals and ../shared/corpus queued for conversion). Starts gunicorn with
+.cache/manuals and tests/data queued for conversion). Starts gunicorn with
 gunicorn.conf.py (production settings, DEBUG off, over plain HTTP on 127.0.0.1) and signs the
 clients in with session rows (not the login form: its password hashing and lockouts are not
 what is measured here).
@@ -45,7 +45,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # not bench/: bench/queue.py would shadow the standard library's queue
 SCRATCH = Path(tempfile.mkdtemp(prefix="audiobooker-bench-"))
-CORPUS = Path(os.environ.get("AUDIOBOOKER_CORPUS", REPO.parent / "shared" / "corpus")) / "pdfs"
+CORPUS = REPO / "tests" / "data"
 MANUALS = Path(os.environ.get("AUDIOBOOKER_MANUALS", REPO / ".cache" / "manuals"))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.db'}")
 # Production settings (DEBUG off: no query log, hashed static files) minus what needs HTTPS.

@@ -4,11 +4,11 @@ own plain text, next to what pdftotext (poppler) gives, in one run.
 
     .venv/bin/python bench/text_quality.py
 
-Scores with ../shared/corpus/score_text.py (bag-of-words F1; "long" = words of 25+ letters,
-a sign of lost spaces). Prints a Markdown table for docs/benchmarks.md.
+Scores with tests/score_text.py (bag-of-words F1; "long" = words of 25+ letters, a sign of
+lost spaces). The manuals come from scripts/fetch-manuals. Prints a Markdown table for
+docs/benchmarks.md.
 """
 
-import importlib.util
 import subprocess
 import sys
 import time
@@ -20,11 +20,9 @@ sys.path[0] = str(REPO)
 
 def main() -> None:
     from conversions import pdftext
-    from tests.corpus import CORPUS, MANUAL_TRUTH, MANUALS
+    from tests import score_text as scorer
+    from tests.corpus import MANUAL_TRUTH, MANUALS
 
-    spec = importlib.util.spec_from_file_location("score_text", CORPUS / "score_text.py")
-    scorer = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(scorer)
     print("## Text quality (narration text vs the manual's own text)\n")
     print(
         "| manual | pages | F1 ours | long words ours | seconds ours | F1 pdftotext | long words pdftotext | seconds pdftotext |"

@@ -1,18 +1,17 @@
-"""Where the test corpus lives: the shared PDFs beside the repository and the long manuals.
+"""The test corpus: the PDFs kept in tests/data, and the long manuals.
 
-The shared corpus is `../shared/corpus` next to the checkout (CI lays it there too); the long
-Debian manuals are fetched by `make test` into `.cache/manuals` (see the Makefile). Both can be
-moved with AUDIOBOOKER_CORPUS and AUDIOBOOKER_MANUALS.
+tests/data holds small real PDFs from py-pdf's sample files (CC-BY-SA-4.0; see its README.md).
+The long Debian manuals, each with its own text as ground truth, are fetched by
+`scripts/fetch-manuals` (run by `make test`) into .cache/manuals, or AUDIOBOOKER_MANUALS.
 """
 
 import os
 from pathlib import Path
 
-import pytest
+from tests.needs import require
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("AUDIOBOOKER_CORPUS", REPO.parent / "shared" / "corpus"))
-CORPUS_PDFS = CORPUS / "pdfs"
+CORPUS_PDFS = REPO / "tests" / "data"
 MANUALS = Path(os.environ.get("AUDIOBOOKER_MANUALS", REPO / ".cache" / "manuals"))
 # The long manuals that scripts/fetch-manuals brings, each with its own text as ground truth.
 MANUAL_TRUTH = {
@@ -23,21 +22,13 @@ MANUAL_TRUTH = {
     "bashref.pdf": "bashref.html",
     "fhs-3.0.pdf": "fhs-3.0.txt",
 }
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def require(path: Path, why: str) -> Path:
-    """Return `path`, or skip the test with `why` when it is missing (a failure under CI=true)."""
-    if not path.exists():
-        if IN_CI:
-            pytest.fail(f"{path} is missing under CI: {why}")
-        pytest.skip(f"{path} is missing: {why}")
-    return path
 
 
 def corpus_pdf(name: str) -> Path:
-    return require(CORPUS_PDFS / name, "the shared corpus should sit at ../shared/corpus")
+    """One of the PDFs in tests/data."""
+    return require(CORPUS_PDFS / name, "the test PDFs are kept in tests/data")
 
 
 def manual(name: str) -> Path:
-    return require(MANUALS / name, "run `make test` (it fetches the manuals with apt-get download)")
+    """One of the long manuals (or its ground-truth text) in .cache/manuals."""
+    return require(MANUALS / name, "run `make test` or scripts/fetch-manuals (apt-get download)")

@@ -1,13 +1,13 @@
 """Tests for conversions/pdftext.py: PDF -> chapters of clean narration text.
 
-Real files first: every PDF of the shared corpus converts or fails with its expected reason,
-and the long Debian manuals are scored against their own HTML/text versions with the
-corpus's score_text.py. Small generated PDFs and plain strings cover exact shapes (a page
+Real files first: every PDF in tests/data converts or fails with its expected reason, and
+the long Debian manuals are scored against their own HTML/text versions with
+tests/score_text.py. Small generated PDFs and plain strings cover exact shapes (a page
 tree loop, headers across pages, hyphenation). No database.
 """
 
 import collections
-import importlib.util
+import json
 import logging
 import re
 import subprocess
@@ -20,26 +20,18 @@ import pytest
 
 from conversions import pdftext
 from conversions.pdftext import Chapter, Document, Line, PdfError
-from tests.corpus import CORPUS, CORPUS_PDFS, MANUAL_TRUTH, REPO, corpus_pdf, manual, require
+from tests import score_text
+from tests.corpus import CORPUS_PDFS, MANUAL_TRUTH, REPO, corpus_pdf, manual
 
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
 
 
-def load_scorer():
-    path = require(CORPUS / "score_text.py", "the corpus scorer sits beside the PDFs")
-    spec = importlib.util.spec_from_file_location("score_text", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @cache
 def manifest() -> dict:
-    import json
-
-    path = require(CORPUS_PDFS / "manifest.json", "the corpus manifest describes each PDF")
+    """tests/data/manifest.json: each PDF's source and, where its source gives it, its text."""
+    path = CORPUS_PDFS / "manifest.json"
     return {entry["file"]: entry for entry in json.loads(path.read_text())["files"]}
 
 
@@ -160,7 +152,7 @@ OPEN_REASONS = {"not_pdf", "damaged", "password", "empty"}
 
 
 def corpus_names() -> list[str]:
-    listed = {p.name for p in CORPUS_PDFS.glob("*.pdf")} if CORPUS_PDFS.is_dir() else set()
+    listed = {p.name for p in CORPUS_PDFS.glob("*.pdf")}
     return sorted(listed | set(CORPUS_OUTCOMES))
 
 
@@ -221,10 +213,6 @@ def test_pdfium_decrypts_when_pypdf_lacks_its_crypto_package(monkeypatch):
     assert caught.value.reason == "password"
 
 
-def score_against(text: str, truth: str) -> dict:
-    return load_scorer().score(text, truth)
-
-
 # Corpus files whose manifest gives the exact text: a high bar, except the Arabic ones.
 # PDFium reverses the letters of habibi's ligature glyph (it maps to the whole word in
 # logical order, then PDFium's right-to-left pass turns it round) and the file repeats the
@@ -241,7 +229,7 @@ def score_against(text: str, truth: str) -> dict:
 def test_corpus_text_matches_the_expected_text(name):
     expected = manifest()[name]["expected_text"]
     text = pdftext.narration_text(pdftext.extract_document(corpus_pdf(name)))
-    result = score_against(text, expected)
+    result = score_text.score(text, expected)
     assert result["f1"] >= 0.97, result
     assert result["words_25plus_letters"] == 0
 
@@ -249,7 +237,7 @@ def test_corpus_text_matches_the_expected_text(name):
 def test_password_file_text_matches_the_expected_text():
     expected = manifest()["libreoffice-writer-password.pdf"]["expected_text"]
     doc = pdftext.extract_document(corpus_pdf("libreoffice-writer-password.pdf"), "openpassword")
-    assert score_against(pdftext.narration_text(doc), expected)["f1"] >= 0.97
+    assert score_text.score(pdftext.narration_text(doc), expected)["f1"] >= 0.97
 
 
 @pytest.mark.parametrize("name", ["habibi.pdf", "habibi-oneline-cmap.pdf"])
@@ -413,9 +401,8 @@ def manual_text(name: str) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MANUAL_TRUTH))
 def test_manual_text_scores_against_its_truth(name):
-    scorer = load_scorer()
-    truth = scorer.read(str(manual(MANUAL_TRUTH[name])))
-    result = scorer.score(manual_text(name), truth)
+    truth = score_text.read(manual(MANUAL_TRUTH[name]))
+    result = score_text.score(manual_text(name), truth)
     assert result["f1"] >= 0.97, result
 
 
@@ -428,16 +415,15 @@ def latin_long_words(text: str) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MANUAL_TRUTH))
 def test_manual_text_has_no_words_run_together(name):
-    scorer = load_scorer()
     text = manual_text(name)
-    truth = scorer.read(str(manual(MANUAL_TRUTH[name])))
+    truth = score_text.read(manual(MANUAL_TRUTH[name]))
     # The truth has a few long "words" of its own (maint-guide: a wiki page name,
     # HowToSetupADebianRepository); more than it has would be lost spaces.
     assert latin_long_words(text) <= latin_long_words(truth)
     if not CJK.search(truth):
         assert (
-            scorer.score(text, truth)["words_25plus_letters"]
-            <= scorer.score(truth, truth)["words_25plus_letters"]
+            score_text.score(text, truth)["words_25plus_letters"]
+            <= score_text.score(truth, truth)["words_25plus_letters"]
         )
     # Japanese writes no spaces between words, so there every sentence is one long "word"
     # to the scorer; only the Latin words in it can show lost spaces (the check above).
