@@ -18,16 +18,14 @@ ADDED_INDEXES = {
     "conversion_jobs": {"conversion_jobs_queue_idx"},
     "audiobooks": {"audiobooks_user_newest_idx"},
 }
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seeds" / "000_d3e6b1a0a8c4d7c8.txt"
+# The original application's SQL, the "seed" of our schema.
+SEED = Path(__file__).resolve().parents[1] / "docs" / "original-schema.sql"
 
 
 def seed_sql(path: Path = SEED) -> list[str]:
-    """The statements of the seed file's ```sql blocks, in order."""
-    blocks = re.findall(r"```sql\n(.*?)```", path.read_text(), flags=re.S)
-    statements = []
-    for block in blocks:
-        statements += [s.strip() for s in block.split(";") if s.strip()]
-    return statements
+    """The statements of the original schema's SQL file, in order (comments left out)."""
+    text = re.sub(r"--[^\n]*", "", path.read_text())
+    return [s.strip() for s in text.split(";") if s.strip()]
 
 
 def _dsn(name: str) -> dict:
