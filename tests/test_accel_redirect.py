@@ -4,7 +4,6 @@ The view's answer with Django's client, and the whole exchange through a real ng
 the live server, configured as docs/deploy.md says.
 """
 
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ import requests
 from django.test import Client
 
 from tests.factories import make_user
+from tests.needs import require_tool
 from tests.test_library_views import AUDIO, completed_book
 from tests.tools import free_port
 
@@ -80,9 +80,7 @@ http {{
 
 @pytest.fixture
 def nginx(accel, live_server, tmp_path):
-    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
-    if not nginx:
-        pytest.skip("needs nginx (make test installs nginx-light)")
+    nginx = require_tool("nginx", "make test installs nginx-light")
     port = free_port()
     conf = tmp_path / "nginx.conf"
     conf.write_text(

@@ -1,13 +1,12 @@
 """Audio: MP3 parts from real eSpeak speech and real lameenc, joined, tagged, with WebVTT.
 
-ffmpeg/ffprobe, where present, check the files the way players read them; without them those
-checks are skipped and mutagen alone checks the files.
+ffmpeg and ffprobe check the files the way players read them (`make test` installs them;
+tests/needs.py says what happens where they are missing), mutagen checks the tags.
 """
 
 import array
 import math
 import re
-import shutil
 import subprocess
 import wave
 from pathlib import Path
@@ -29,6 +28,7 @@ from conversions.audio import (
     write_audiobook,
     write_webvtt,
 )
+from tests.needs import require_tool
 
 FRAME = 576 / SAMPLE_RATE  # seconds in one MPEG-2 Layer III frame at 22.05 kHz
 
@@ -99,9 +99,7 @@ def test_the_joined_mp3_plays_for_the_summed_duration(book, joined):
 
 
 def test_a_decoder_gets_every_sample_of_every_part(joined):
-    ffmpeg = shutil.which("ffmpeg")
-    if not ffmpeg:
-        pytest.skip("ffmpeg is not installed")
+    ffmpeg = require_tool("ffmpeg")
     out, total = joined
     decoded = subprocess.run(
         [ffmpeg, "-v", "error", "-i", str(out), "-f", "s16le", "-ac", "1", "-"],
@@ -139,9 +137,7 @@ def test_tags_and_chapters(book, joined):
 
 
 def test_players_see_the_chapters(joined):
-    ffprobe = shutil.which("ffprobe")
-    if not ffprobe:
-        pytest.skip("ffprobe is not installed")
+    ffprobe = require_tool("ffprobe")
     out, total = joined
     probe = subprocess.run(
         [ffprobe, "-v", "error", "-show_chapters", "-of", "compact", str(out)],
@@ -205,9 +201,7 @@ def test_webvtt_gives_each_chunk_its_exact_span(book, joined, tmp_path):
 
 def test_codec_delay_matches_what_a_decoder_outputs(tmp_path):
     """The speech in a part starts CODEC_DELAY_SAMPLES in; VTT times depend on it."""
-    ffmpeg = shutil.which("ffmpeg")
-    if not ffmpeg:
-        pytest.skip("ffmpeg is not installed")
+    ffmpeg = require_tool("ffmpeg")
     # A chirp with a little noise has one clear correlation peak.
     n = SAMPLE_RATE
     signal = array.array(

@@ -3,7 +3,8 @@ temporary folder. An upload, a conversion (in a speech process and while the res
 and `manage.py convert` each end with a clear message, keep nothing half-written, and the
 worker goes on with the next job once there is room again.
 
-tmpfs needs root (CI runs as root); elsewhere these tests are skipped.
+Mounting a tmpfs needs root (CI runs as root): elsewhere these tests are skipped, and under
+CI=true they fail (tests/needs.py).
 """
 
 import os
@@ -26,6 +27,7 @@ from library.models import Audiobook
 from library.views import DISK_FULL as UPLOAD_DISK_FULL
 from tests.corpus import corpus_pdf
 from tests.factories import PASSWORD, make_user, run_worker
+from tests.needs import missing
 from tests.test_worker_processes import Workers, wait_until
 from tests.tools import big_pdf
 
@@ -43,7 +45,7 @@ class SmallDisk:
             capture_output=True, text=True,
         )  # fmt: skip
         if mounted.returncode:
-            pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+            missing(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
         self.filler = path / "filler"
 
     def free(self) -> int:
@@ -73,7 +75,7 @@ class SmallDisk:
 @pytest.fixture
 def small_disk(tmp_path):
     if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+        missing("mounting a tmpfs needs root (CI runs as root)")
     disks = []
 
     def make(name, megabytes):

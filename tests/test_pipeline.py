@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import wave
@@ -14,6 +13,7 @@ from mutagen.mp3 import MP3
 from conversions.audio import count_mp3_frames
 from conversions.pipeline import ConversionError, Interrupted, convert_pdf
 from tests.corpus import CORPUS_PDFS, REPO, corpus_pdf
+from tests.needs import require_tool
 
 pytestmark = pytest.mark.slow
 VOICE, RATE = "en-us", 175
@@ -25,10 +25,9 @@ def convert(pdf, workdir, **kwargs):
 
 def loudness(mp3, tmp_path) -> float:
     """RMS of the decoded audio, 0..1 (ffmpeg decodes; it is a test-only tool)."""
-    if not shutil.which("ffmpeg"):
-        pytest.skip("ffmpeg is needed to decode the MP3 (make test installs it)")
+    ffmpeg = require_tool("ffmpeg")
     wav = tmp_path / "decoded.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(mp3), str(wav)], check=True)
+    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(mp3), str(wav)], check=True)
     with wave.open(str(wav)) as w:
         frames = w.readframes(w.getnframes())
     samples = memoryview(frames).cast("h")

@@ -20,6 +20,7 @@ from library.models import Audiobook
 from tests import pgschema
 from tests.corpus import REPO
 from tests.factories import make_book, make_job, make_user
+from tests.needs import missing
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -245,7 +246,7 @@ def test_a_book_deleted_mid_conversion_stops_its_job_and_leaves_no_files(
 def test_postgresql_restart_under_load(postgres, workers):
     pg_ctl, data = os.environ.get("PGTEST_PG_CTL"), os.environ.get("PGTEST_DATA")
     if not pg_ctl:
-        pytest.skip("needs the throwaway cluster of scripts/with-postgres")
+        missing("restarting the server needs the throwaway cluster of scripts/with-postgres")
     queue_books(30)
     procs = [workers.start("--burst", FAKE_PIPELINE_STEPS="10", FAKE_PIPELINE_STEP_SECONDS="0.03")
              for _ in range(2)]  # fmt: skip
