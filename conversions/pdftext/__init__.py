@@ -39,7 +39,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
-from .children import die_with_parent
+from ..children import die_with_parent
 
 logger = logging.getLogger(__name__)
 
