@@ -1,4 +1,5 @@
-"""Tests for conversions/pdftext.py: PDF -> chapters of clean narration text.
+"""Tests for conversions/pdftext/: PDF -> chapters of clean narration text, read in-process
+or isolated in a child process (conversions/children.py).
 
 Real files first: every PDF in tests/data converts or fails with its expected reason, and
 the long Debian manuals are scored against their own HTML/text versions with
@@ -13,12 +14,15 @@ import re
 import subprocess
 import sys
 import time
+import unicodedata
 from functools import cache
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from conversions import pdftext
+from conversions.children import ChildFailed, run_isolated
 from conversions.pdftext import Chapter, Document, Line, PdfError
 from tests import score_text
 from tests.corpus import CORPUS_PDFS, MANUAL_TRUTH, REPO, corpus_pdf, manual
@@ -203,7 +207,7 @@ def test_pdfium_decrypts_when_pypdf_lacks_its_crypto_package(monkeypatch):
     def no_aes(self, password):
         raise DependencyError("cryptography is required for AES")
 
-    monkeypatch.setattr(pdftext.pypdf.PdfReader, "decrypt", no_aes)
+    monkeypatch.setattr(pypdf.PdfReader, "decrypt", no_aes)
     path = corpus_pdf("libreoffice-writer-password.pdf")
     assert pdftext.inspect_pdf(path, password="openpassword").page_count == 1
     doc = pdftext.extract_document(path, password="openpassword")
@@ -408,7 +412,7 @@ def test_manual_text_scores_against_its_truth(name):
 
 def latin_long_words(text: str) -> int:
     """Runs of 25+ letters outside CJK text: words glued together by lost spaces."""
-    text = CJK.sub(" ", pdftext.unicodedata.normalize("NFKC", text))
+    text = CJK.sub(" ", unicodedata.normalize("NFKC", text))
     return sum(1 for w in re.findall(r"[^\W\d_]+", text) if len(w) >= 25)
 
 
@@ -462,7 +466,7 @@ def repeated_edge_lines(pages: list[list[str]]) -> dict[str, int]:
 
 
 def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", pdftext.unicodedata.normalize("NFKC", text))
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def pattern_of(key: str) -> re.Pattern:
@@ -493,8 +497,6 @@ def test_manual_text_has_no_running_headers_or_page_numbers(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MANUAL_TRUTH))
 def test_manual_chapters_follow_its_outline(name):
-    import pypdf
-
     path = manual(name)
     doc = extracted(str(path))
     outline_titles = [
@@ -511,7 +513,9 @@ def test_manual_chapters_follow_its_outline(name):
     # Each chapter starts on its own heading, not with the next one's: the heading line is
     # spoken as the title, so it is not the chapter's first paragraph again.
     for chapter in doc.chapters[1:]:
-        assert pdftext._title_key(chapter.paragraphs[0]) != pdftext._title_key(chapter.title)
+        assert pdftext.chapters._title_key(chapter.paragraphs[0]) != pdftext.chapters._title_key(
+            chapter.title
+        )
 
 
 @pytest.mark.slow
@@ -530,9 +534,11 @@ def test_spaces_pdfium_misses_are_found_from_glyph_positions():
 )
 def test_measuring_few_glyphs_per_line_reads_like_measuring_all(monkeypatch, name):
     path = corpus_pdf(name)
-    monkeypatch.setattr(pdftext, "_SPACING_SAMPLE_GLYPHS", 10**9)  # every glyph measured
+    monkeypatch.setattr(pdftext.reading, "_SPACING_SAMPLE_GLYPHS", 10**9)  # every glyph measured
     every = pdftext.extract_document(path)
-    monkeypatch.setattr(pdftext, "_SPACING_SAMPLE_GLYPHS", -1)  # a few per line from the start
+    monkeypatch.setattr(
+        pdftext.reading, "_SPACING_SAMPLE_GLYPHS", -1
+    )  # a few per line from the start
     sampled = pdftext.extract_document(path)
     assert sampled == every
 
@@ -777,7 +783,7 @@ def test_outline_gives_chapters_with_titles(monkeypatch):
     assert all(c.paragraphs for c in chapters)
     # Nothing lost or doubled by the splits: the same words as without chapters, but the
     # nine headings.
-    monkeypatch.setattr(pdftext, "_outline_entries", lambda reader, page_count: [])
+    monkeypatch.setattr(pdftext, "outline_entries", lambda reader, page_count: [])
     flat = pdftext.extract_document(corpus_pdf("pdflatex-outline.pdf"))
     assert len(words_of(doc)) == len(words_of(flat)) - 2 * 9
 
@@ -903,10 +909,10 @@ def test_one_long_paragraph_is_still_cut_into_parts():
     assert all(c.paragraphs[-1].endswith((".", "?", "!")) for c in doc.chapters)
 
 
-def test_isolated_timeout_is_a_pdf_error_not_a_hang():
-    with pytest.raises(PdfError) as caught:
-        pdftext.run_isolated(_sleep_forever, timeout=1)
-    assert caught.value.reason == "timeout"
+def test_isolated_timeout_kills_the_child_instead_of_hanging():
+    with pytest.raises(ChildFailed) as caught:
+        run_isolated(_sleep_forever, timeout=1)
+    assert caught.value.timed_out
 
 
 def test_isolated_extraction_with_a_tiny_timeout():
@@ -915,16 +921,16 @@ def test_isolated_extraction_with_a_tiny_timeout():
     assert caught.value.reason == "timeout"
 
 
-def test_isolated_crash_is_damaged():
-    with pytest.raises(PdfError) as caught:
-        pdftext.run_isolated(_crash, timeout=60)
-    assert caught.value.reason == "damaged"
+def test_isolated_crash_is_a_failure_not_a_timeout():
+    with pytest.raises(ChildFailed) as caught:
+        run_isolated(_crash, timeout=60)
+    assert not caught.value.timed_out and "died" in caught.value.detail
 
 
 def test_isolated_memory_limit_is_damaged():
-    with pytest.raises(PdfError) as caught:
-        pdftext.run_isolated(_allocate_too_much, timeout=60, memory_mb=512)
-    assert caught.value.reason == "damaged"
+    with pytest.raises(ChildFailed) as caught:
+        run_isolated(_allocate_too_much, timeout=60, memory_mb=512)
+    assert caught.value.detail == "out of memory (limit 512 MB)"
     with pytest.raises(PdfError) as caught:
         pdftext.extract_document_isolated(
             corpus_pdf("GeoTopo-komprimiert.pdf"), timeout=60, memory_mb=16
@@ -934,8 +940,11 @@ def test_isolated_memory_limit_is_damaged():
 
 def test_isolated_errors_keep_their_reason():
     with pytest.raises(PdfError) as caught:
-        pdftext.run_isolated(_raise_pdf_error, timeout=60)
+        run_isolated(_raise_pdf_error, timeout=60, passthrough=(PdfError,))
     assert (caught.value.reason, caught.value.detail) == ("password", "detail from the child")
+    with pytest.raises(ChildFailed) as caught:  # not passed through: a failure
+        run_isolated(_raise_pdf_error, timeout=60)
+    assert "unexpected" in caught.value.detail
 
 
 # --------------------------------------------------------------------------------------
