@@ -1,15 +1,15 @@
-"""The worker protocol: claim a job, prove we are alive, write only while the job is ours,
-recover jobs whose worker died, hand a job back on shutdown.
+"""The worker protocol: claim a job, write only while the job is ours, recover jobs whose
+worker died, hand a job back on shutdown.
 
-The database is the queue (no broker). The rules, from DESIGN.md:
+The database is the queue (no broker). The rules:
 
 - Claim in one short transaction: the oldest queued job (`select_for_update(skip_locked=True)`
   on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers), then a conditional
   update queued -> running with `started_at`. The pair (id, started_at) is the claim's token.
-- While a job runs, its worker holds a lock that dies with the process: a PostgreSQL session
-  advisory lock on a dedicated connection, or on SQLite an flock on a file next to the
-  database. The lock is taken before the claim commits, so a running job is never seen unlocked
-  while its worker lives.
+- While a job runs, its worker holds a lock that dies with the process (conversions/locks.py):
+  a PostgreSQL session advisory lock on a dedicated connection, or on SQLite an flock on a file
+  next to the database. The lock is taken before the claim commits, so a running job is never
+  seen unlocked while its worker lives.
 - Every later write is conditional on the token; zero rows updated means the job was lost
   (its book deleted, or recovered by another worker): stop and clean up.
 - Recovery: a running job whose lock can be taken, twice, `grace` seconds apart, lost its
@@ -21,11 +21,7 @@ No transaction here stays open during a conversion: each write is one statement 
 `atomic()` block.
 """
 
-import contextlib
-import fcntl
 import logging
-import os
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -42,8 +38,8 @@ from .models import ConversionJob
 
 log = logging.getLogger(__name__)
 
-Job = ConversionJob.Status
-Book = Audiobook.Status
+JobStatus = ConversionJob.Status
+BookStatus = Audiobook.Status
 
 WORKER_STOPPED = "The worker stopped during conversion."
 GAVE_UP = (
@@ -71,7 +67,7 @@ class Claim:
     def job(self):
         """The job row, only while this claim still owns it."""
         return ConversionJob.objects.filter(
-            pk=self.job_id, status=Job.RUNNING, started_at=self.token
+            pk=self.job_id, status=JobStatus.RUNNING, started_at=self.token
         )
 
 
@@ -88,153 +84,13 @@ def retry_on_disconnect(fn, *args, attempts: int = 8, **kwargs):
             time.sleep(min(0.25 * 2**attempt, 5))
 
 
-# ---- liveness locks --------------------------------------------------------------------------
-
-
-class PostgresLocks:
-    """Session advisory locks on a connection of their own, which dies with the process.
-
-    TCP keepalives and tcp_user_timeout make the server notice a vanished machine in about
-    30 s, freeing its locks. A restarted server forgets all locks: `check()` reconnects and takes
-    ours again (recovery's grace period covers that gap).
-    """
-
-    def __init__(self):
-        self.held: set[uuid.UUID] = set()
-        self.conn = None
-        self.mutex = threading.Lock()  # the main thread and the heartbeat thread share it
-
-    def _connect(self):
-        import psycopg2
-
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.update(
-            keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
-            tcp_user_timeout=30000, application_name="audiobooker-worker-lock",
-        )  # fmt: skip
-        conn = psycopg2.connect(**params)
-        conn.autocommit = True  # never "idle in transaction"
-        return conn
-
-    def _query(self, sql, job_id):
-        """Run `sql` on the lock connection. A connection that died (the server restarted,
-        dropping every lock anyway) is replaced once; a server still away raises Django's
-        OperationalError, which the callers' retries and the worker loop expect."""
-        import psycopg2
-
-        for attempt in (1, 2):
-            try:
-                if self.conn is None or self.conn.closed:
-                    self.conn = self._connect()
-                with self.conn.cursor() as cursor:
-                    cursor.execute(sql, [_lock_key(job_id)])
-                    return cursor.fetchone()[0]
-            except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
-                self._drop()
-                if attempt == 2:
-                    raise OperationalError(f"lock connection: {error}") from error
-
-    def acquire(self, job_id) -> bool:
-        with self.mutex:
-            if self._query("SELECT pg_try_advisory_lock(%s)", job_id):
-                self.held.add(job_id)
-                return True
-            return False
-
-    def release(self, job_id) -> None:
-        with self.mutex:
-            self.held.discard(job_id)
-            try:
-                self._query("SELECT pg_advisory_unlock(%s)", job_id)
-            except Exception:  # a dead connection has released it already
-                self._drop()
-
-    def check(self) -> bool:
-        """Keep our locks: False when one of them could not be taken back after a reconnect."""
-        with self.mutex:
-            if self.conn is not None:
-                try:
-                    with self.conn.cursor() as cursor:
-                        cursor.execute("SELECT 1")
-                    return True
-                except Exception:
-                    self._drop()
-            try:
-                return all(self._query("SELECT pg_try_advisory_lock(%s)", j) for j in self.held)
-            except Exception:
-                self._drop()
-                return True  # server still away: nobody else can recover the job meanwhile
-
-    def _drop(self):
-        if self.conn is not None:
-            with contextlib.suppress(Exception):
-                self.conn.close()
-        self.conn = None
-
-    def close(self):
-        with self.mutex:
-            self._drop()
-
-
-class FileLocks:
-    """flock on one file per job in a folder next to the SQLite database; dies with the process."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.files: dict[uuid.UUID, int] = {}
-
-    def acquire(self, job_id) -> bool:
-        fd = os.open(self.folder / f"{job_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self.files[job_id] = fd
-        return True
-
-    def release(self, job_id) -> None:
-        fd = self.files.pop(job_id, None)
-        if fd is not None:
-            # Unlink while still holding it: whoever opens the name afterwards gets a new file
-            # and every decision about the job is re-checked against its token anyway.
-            (self.folder / f"{job_id}.lock").unlink(missing_ok=True)
-            os.close(fd)
-
-    @property
-    def held(self):
-        return set(self.files)
-
-    def check(self) -> bool:
-        return True
-
-    def close(self):
-        for job_id in list(self.files):
-            self.release(job_id)
-
-
-def make_locks():
-    if connection.vendor == "postgresql":
-        return PostgresLocks()
-    name = str(settings.DATABASES["default"]["NAME"])
-    if name.startswith("file:") or name == ":memory:":  # an in-memory test database
-        return FileLocks(Path(settings.WORK_DIR) / "locks")
-    return FileLocks(Path(name).with_name(Path(name).name + ".locks"))
-
-
-def _lock_key(job_id: uuid.UUID) -> int:
-    return int.from_bytes(job_id.bytes[:8], "big", signed=True)
-
-
 # ---- claim, write, finish ----------------------------------------------------------------------
 
 
 def claim_next_job(locks) -> Claim | None:
     """Claim the oldest queued job for this worker, or return None when there is none."""
     with transaction.atomic():
-        queued = ConversionJob.objects.filter(status=Job.QUEUED, audiobook__isnull=False)
+        queued = ConversionJob.objects.filter(status=JobStatus.QUEUED, audiobook__isnull=False)
         if connection.features.has_select_for_update_skip_locked:
             queued = queued.select_for_update(skip_locked=True, of=("self",))
         job = queued.order_by("created_at").only("pk", "audiobook_id").first()
@@ -244,15 +100,15 @@ def claim_next_job(locks) -> Claim | None:
             return None  # another worker is looking at it right now; take it next time
         try:
             token = timezone.now()
-            claimed = ConversionJob.objects.filter(pk=job.pk, status=Job.QUEUED).update(
-                status=Job.RUNNING, started_at=token, progress=0, completed_at=None,
+            claimed = ConversionJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+                status=JobStatus.RUNNING, started_at=token, progress=0, completed_at=None,
                 error_message=None,
             )  # fmt: skip
             if not claimed:
                 locks.release(job.pk)
                 return None
             Audiobook.objects.filter(pk=job.audiobook_id).update(
-                status=Book.PROCESSING, updated_at=token
+                status=BookStatus.PROCESSING, updated_at=token
             )
         except BaseException:
             locks.release(job.pk)
@@ -294,12 +150,12 @@ def complete_job(claim: Claim, audio_name: str, details: dict | None = None) -> 
     def write():
         with transaction.atomic():
             now = timezone.now()
-            if not claim.job().update(status=Job.COMPLETED, progress=100, completed_at=now):
+            if not claim.job().update(status=JobStatus.COMPLETED, progress=100, completed_at=now):
                 return None
             old = Audiobook.objects.filter(pk=claim.book_id).values_list("audio_path", flat=True)
             old = old.first() or ""
             Audiobook.objects.filter(pk=claim.book_id).update(
-                status=Book.COMPLETED, audio_path=audio_name, updated_at=now
+                status=BookStatus.COMPLETED, audio_path=audio_name, updated_at=now
             )
             if details is not None:
                 AudiobookDetails.objects.update_or_create(
@@ -316,9 +172,13 @@ def fail_job(claim: Claim, message: str) -> bool:
     def write():
         with transaction.atomic():
             now = timezone.now()
-            if not claim.job().update(status=Job.FAILED, error_message=message, completed_at=now):
+            if not claim.job().update(
+                status=JobStatus.FAILED, error_message=message, completed_at=now
+            ):
                 return False
-            Audiobook.objects.filter(pk=claim.book_id).update(status=Book.FAILED, updated_at=now)
+            Audiobook.objects.filter(pk=claim.book_id).update(
+                status=BookStatus.FAILED, updated_at=now
+            )
             return True
 
     return retry_on_disconnect(write)
@@ -329,10 +189,10 @@ def hand_back(claim: Claim) -> bool:
 
     def write():
         with transaction.atomic():
-            if not claim.job().update(status=Job.QUEUED, started_at=None):
+            if not claim.job().update(status=JobStatus.QUEUED, started_at=None):
                 return False
             Audiobook.objects.filter(pk=claim.book_id).update(
-                status=Book.PENDING, updated_at=timezone.now()
+                status=BookStatus.PENDING, updated_at=timezone.now()
             )
             return True
 
@@ -354,7 +214,7 @@ class Recovery:
     def run(self) -> int:
         """One pass; returns how many jobs it recovered."""
         now = time.monotonic()
-        running = ConversionJob.objects.filter(status=Job.RUNNING).values_list(
+        running = ConversionJob.objects.filter(status=JobStatus.RUNNING).values_list(
             "pk", "started_at", "audiobook_id"
         )
         seen, recovered = set(), 0
@@ -383,21 +243,29 @@ class Recovery:
     def _recover(self, job_id, token, book_id) -> int:
         with transaction.atomic():
             now = timezone.now()
-            lost = ConversionJob.objects.filter(pk=job_id, status=Job.RUNNING, started_at=token)
-            if not lost.update(status=Job.FAILED, error_message=WORKER_STOPPED, completed_at=now):
+            lost = ConversionJob.objects.filter(
+                pk=job_id, status=JobStatus.RUNNING, started_at=token
+            )
+            if not lost.update(
+                status=JobStatus.FAILED, error_message=WORKER_STOPPED, completed_at=now
+            ):
                 return 0
             if book_id is None:
                 return 1
             in_a_row = self._stops_in_a_row(book_id)
             if in_a_row <= self.max_retries:
                 ConversionJob.objects.create(audiobook_id=book_id)
-                Audiobook.objects.filter(pk=book_id).update(status=Book.PENDING, updated_at=now)
+                Audiobook.objects.filter(pk=book_id).update(
+                    status=BookStatus.PENDING, updated_at=now
+                )
                 log.warning("job %s lost its worker; queued attempt %d", job_id, in_a_row + 1)
             else:
                 ConversionJob.objects.filter(pk=job_id).update(
                     error_message=GAVE_UP.format(count=in_a_row)
                 )
-                Audiobook.objects.filter(pk=book_id).update(status=Book.FAILED, updated_at=now)
+                Audiobook.objects.filter(pk=book_id).update(
+                    status=BookStatus.FAILED, updated_at=now
+                )
                 log.warning("job %s lost its worker %d times in a row; gave up", job_id, in_a_row)
         return 1
 
@@ -410,7 +278,7 @@ class Recovery:
             .order_by("-created_at")
             .values_list("status", "error_message")
         ):
-            if status != Job.FAILED or message != WORKER_STOPPED:
+            if status != JobStatus.FAILED or message != WORKER_STOPPED:
                 break
             count += 1
         return count

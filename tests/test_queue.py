@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 
 from conversions import queue
+from conversions.locks import make_locks
 from conversions.management.commands.worker import Command
 from conversions.models import ConversionJob
 from library import services
@@ -81,7 +82,7 @@ def test_an_unexpected_error_fails_the_job_with_a_plain_message(worker, monkeypa
 
 def test_progress_rises_at_most_once_a_second_and_only_while_the_job_is_ours():
     book = queued_book()
-    locks = queue.make_locks()
+    locks = make_locks()
     claim = queue.claim_next_job(locks)
     writer = queue.ProgressWriter(claim, min_interval=3600)
     writer(10)
@@ -162,7 +163,7 @@ def test_shutdown_hands_the_job_back_and_a_resumed_job_reuses_its_chunks(
 
 def test_recovery_requeues_a_job_whose_worker_is_gone_after_a_second_look(worker):
     book = queued_book()
-    dead = queue.make_locks()
+    dead = make_locks()
     claim = queue.claim_next_job(dead)
     dead.close()  # the worker is gone: its lock with it
     recovery = queue.Recovery(worker.locks, grace=0.2, max_retries=2)
@@ -178,7 +179,7 @@ def test_recovery_requeues_a_job_whose_worker_is_gone_after_a_second_look(worker
 
 def test_recovery_leaves_jobs_of_living_workers_alone(worker):
     queued_book()
-    alive = queue.make_locks()
+    alive = make_locks()
     claim = queue.claim_next_job(alive)
     recovery = queue.Recovery(worker.locks, grace=0, max_retries=2)
     assert recovery.run() == 0 and recovery.run() == 0
@@ -190,7 +191,7 @@ def test_recovery_gives_up_after_two_retries_in_a_row(worker):
     book = queued_book()
     recovery = queue.Recovery(worker.locks, grace=0, max_retries=2)
     for _ in range(3):
-        dead = queue.make_locks()
+        dead = make_locks()
         assert queue.claim_next_job(dead).book_id == book.pk
         dead.close()
         recovery.run()
@@ -206,7 +207,7 @@ def test_recovery_gives_up_after_two_retries_in_a_row(worker):
 def test_a_lock_connection_cut_by_the_server_is_replaced(postgres):
     """A PostgreSQL restart cuts the lock connection; the next lock taken (recovery, or a claim
     between jobs) reconnects instead of crashing the worker with psycopg2's error."""
-    locks = queue.make_locks()
+    locks = make_locks()
     first, second = uuid.uuid4(), uuid.uuid4()
     assert locks.acquire(first)
     with connection.cursor() as cursor:
@@ -221,7 +222,7 @@ def test_a_lock_connection_cut_by_the_server_is_replaced(postgres):
 
 def test_a_lost_claim_cannot_write():
     book = queued_book()
-    locks = queue.make_locks()
+    locks = make_locks()
     claim = queue.claim_next_job(locks)
     ConversionJob.objects.filter(pk=claim.job_id).update(status="queued", started_at=None)
     assert queue.complete_job(claim, "audio/x.mp3") is None

@@ -3,7 +3,7 @@
     python manage.py worker [--burst] [--processes N]
 
 Any number of workers may run, on one machine or many, against one database: they coordinate
-only through it (see conversions/queue.py). SIGTERM or Ctrl-C stops claiming, lets the current
+only through it (see conversions/queue.py and conversions/locks.py). SIGTERM or Ctrl-C stops claiming, lets the current
 job finish within WORKER_SHUTDOWN_GRACE seconds or hands it back to the queue (its spoken chunks
 are kept, so the next worker resumes quickly); a second signal hands it back at once.
 """
@@ -12,8 +12,9 @@ import logging
 import random
 import shutil
 import signal
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -25,14 +26,36 @@ from django.utils.module_loading import import_string
 
 from audiobooker.disk import is_disk_full
 from conversions import queue
+from conversions.locks import Heartbeat, make_locks
 from conversions.pipeline import ConversionError, Interrupted
 from library import services
 from library.models import Audiobook, transcript_name_for
 
-log = logging.getLogger("conversions.worker")
+log = logging.getLogger(__name__)
 
 UNEXPECTED = "An unexpected error stopped the conversion. Try again, or ask the administrator."
 DISK_FULL = "The server ran out of disk space during the conversion. Try again later."
+
+
+@contextmanager
+def local_pdf(book, workdir: Path) -> Iterator[Path]:
+    """The book's PDF as a local file: its own path on local storage, else a copy in `workdir`,
+    removed afterwards."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        path = Path(default_storage.path(book.pdf_path.name))
+    except NotImplementedError:  # remote storage (S3): fetch a copy
+        path = None
+    if path is not None:
+        yield path
+        return
+    copy = workdir / "input.pdf"
+    try:
+        with default_storage.open(book.pdf_path.name, "rb") as src, open(copy, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        yield copy
+    finally:
+        copy.unlink(missing_ok=True)
 
 
 class Command(BaseCommand):
@@ -69,7 +92,7 @@ class Command(BaseCommand):
         self.shutdown = False
         self.signals = 0
         self.shutdown_deadline = None
-        self.locks = queue.make_locks()
+        self.locks = make_locks()
         self.recovery = queue.Recovery(self.locks)
         self.next_recovery = 0.0
         # Not at once: many workers starting together need not all sweep.
@@ -250,47 +273,3 @@ class Command(BaseCommand):
         queue.fail_job(claim, message)
         shutil.rmtree(workdir, ignore_errors=True)
         self.say(f"job {claim.job_id}: failed: {message}")
-
-
-class Heartbeat(threading.Thread):
-    """Keeps the job's liveness lock held (PostgreSQL restarts drop it) while the job runs."""
-
-    def __init__(self, locks, interval: float = 1.0):
-        super().__init__(daemon=True)
-        self.locks = locks
-        self.interval = interval
-        self.lost = False
-        self.stopped = threading.Event()
-
-    def run(self):
-        while not self.stopped.wait(self.interval):
-            if not self.locks.check():
-                self.lost = True
-                return
-
-    def stop(self):
-        self.stopped.set()
-
-
-class local_pdf:
-    """The book's PDF as a local file: its own path on local storage, else a copy in `workdir`."""
-
-    def __init__(self, book, workdir: Path):
-        self.book, self.workdir, self.copy = book, workdir, None
-
-    def __enter__(self) -> Path:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        try:
-            return Path(default_storage.path(self.book.pdf_path.name))
-        except NotImplementedError:  # remote storage (S3): fetch a copy
-            self.copy = self.workdir / "input.pdf"
-            with (
-                default_storage.open(self.book.pdf_path.name, "rb") as src,
-                open(self.copy, "wb") as dst,
-            ):
-                shutil.copyfileobj(src, dst, 1 << 20)
-            return self.copy
-
-    def __exit__(self, *exc):
-        if self.copy is not None:
-            self.copy.unlink(missing_ok=True)
