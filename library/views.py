@@ -7,7 +7,6 @@ is a 404); every change of state is a POST.
 import logging
 import re
 from collections.abc import Callable
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -27,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audiobooker.disk import is_disk_full
 from conversions.models import ConversionJob
 
-from . import services, uploads
+from . import services, streaming, uploads
 from .access import books_of, get_book_for_user
 from .forms import LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook
@@ -35,7 +34,6 @@ from .models import Audiobook
 log = logging.getLogger(__name__)
 
 BOOKS_PER_PAGE = 20
-STREAM_CHUNK = 64 * 1024
 ACTIVE = (Audiobook.Status.PENDING, Audiobook.Status.PROCESSING)
 PK_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"  # see url_maker
 DISK_FULL = (
@@ -266,64 +264,22 @@ def status(request, pk):
 
 # ---- files ------------------------------------------------------------------------------------
 
-RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-
-
-class RangeNotSatisfiable(Exception):
-    pass
-
-
-def parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """The (first, last) byte positions, inclusive, of a single-range `Range` header.
-
-    None means "send the whole file": no header, a malformed one, or several ranges (which
-    the HTTP spec lets a server ignore). Raises RangeNotSatisfiable for a range past the end.
-    """
-    match = RANGE.fullmatch(header.strip()) if header else None
-    if not match or match.groups() == ("", ""):
-        return None
-    first, last = match.groups()
-    if not first:  # "bytes=-500": the last 500 bytes
-        length = int(last)
-        if length == 0 or size == 0:
-            raise RangeNotSatisfiable()
-        return max(0, size - length), size - 1
-    start = int(first)
-    if last and int(last) < start:
-        return None  # invalid: ignored, as the spec says
-    if start >= size:
-        raise RangeNotSatisfiable()
-    end = int(last) if last else size - 1
-    return start, min(end, size - 1)
-
-
-def stream(name: str, start: int, length: int):
-    """The bytes [start, start + length) of a stored file, a chunk at a time; the file is
-    opened only when the response is sent (and never read whole into memory)."""
-    bucket = getattr(default_storage, "bucket", None)
-    if bucket is not None:
-        # S3: ask the server for just these bytes. (Its file object would first download
-        # the whole MP3, for every seek of the player.)
-        if length:
-            key = default_storage._normalize_name(name)  # the storage's own key for `name`
-            body = bucket.Object(key).get(Range=f"bytes={start}-{start + length - 1}")["Body"]
-            yield from body.iter_chunks(STREAM_CHUNK)
-        return
-    with default_storage.open(name, "rb") as file:
-        file.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = file.read(min(STREAM_CHUNK, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-
 
 def download_name(title: str) -> str:
     # Characters that file systems or the header itself do not take become spaces.
     name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|\s]+', " ", title).strip(" .") or "audiobook"
     return f"{name[:150]}.mp3"
+
+
+def for_the_owner(request, book, response):
+    """The audio's headers however it is sent: a download under the book's title when asked
+    for, and never kept by shared caches."""
+    if request.GET.get("download"):
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=download_name(book.title)
+        )
+    response["Cache-Control"] = "private"
+    return response
 
 
 def stored_size(name: str) -> int:
@@ -336,53 +292,17 @@ def stored_size(name: str) -> int:
 @login_required
 @require_safe
 def audio(request, pk):
-    """The MP3, with HTTP Range support so players can seek (206, 416)."""
+    """The MP3, with HTTP Range support so players can seek (206, 416), or handed to nginx."""
     book = get_book_for_user(request, pk)
     if not book.audio_path:
         raise Http404("This audiobook has no audio yet.")
     name = book.audio_path.name
     if settings.AUDIO_ACCEL_REDIRECT:
-        return handed_to_proxy(request, book, name)
-    size = stored_size(name)
-    try:
-        byte_range = parse_range(request.headers.get("Range", ""), size)
-    except RangeNotSatisfiable:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        response["Accept-Ranges"] = "bytes"
-        return response
-    if byte_range is None:
-        start, end, status = 0, size - 1, 200
-    else:
-        (start, end), status = byte_range, 206
-    length = end - start + 1 if size else 0
-    response = StreamingHttpResponse(
-        stream(name, start, length), status=status, content_type="audio/mpeg"
-    )
-    response["Content-Length"] = str(length)
-    response["Accept-Ranges"] = "bytes"
-    if status == 206:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        return for_the_owner(request, book, streaming.handed_to_proxy(name))
+    response = streaming.ranged_response(name, stored_size(name), request.headers.get("Range", ""))
+    if response.status_code == 416:
+        return response  # nothing was sent: no download name, nothing to cache
     return for_the_owner(request, book, response)
-
-
-def handed_to_proxy(request, book, name: str) -> HttpResponse:
-    """Let nginx send the file (X-Accel-Redirect to its internal location for MEDIA_ROOT): it
-    answers Range requests itself, and no web process is held while a listener downloads."""
-    response = HttpResponse(content_type="audio/mpeg")
-    response["X-Accel-Redirect"] = settings.AUDIO_ACCEL_REDIRECT + quote(name)
-    return for_the_owner(request, book, response)
-
-
-def for_the_owner(request, book, response):
-    """The audio's headers however it is sent: a download under the book's title when asked
-    for, and never kept by shared caches."""
-    if request.GET.get("download"):
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=download_name(book.title)
-        )
-    response["Cache-Control"] = "private"
-    return response
 
 
 @login_required

@@ -543,7 +543,7 @@ def test_audio_streams_in_chunks_without_reading_the_whole_file(owner, user, mon
         return Spy(real_open(name, mode))
 
     monkeypatch.setattr(default_storage, "open", spying_open)
-    monkeypatch.setattr("library.views.STREAM_CHUNK", 1000)
+    monkeypatch.setattr("library.streaming.STREAM_CHUNK", 1000)
     response = owner.get(f"/library/{book.pk}/audio.mp3", HTTP_RANGE="bytes=100-4099")
     assert b"".join(response.streaming_content) == AUDIO[100:4100]
     assert reads and all(0 < size <= 1000 for size in reads)
