@@ -18,6 +18,10 @@ class ConversionJob(models.Model):
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
 
+    # A job still to be done or being done; its book is then pending or processing
+    # (Audiobook.ACTIVE_STATUSES).
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=UUID4(), editable=False)
     # Nullable as in the seed's SQL (its SQLAlchemy model said otherwise; the SQL is what ran).
     audiobook = models.ForeignKey(

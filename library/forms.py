@@ -140,7 +140,7 @@ class UploadForm(forms.Form):
         limit = settings.MAX_QUEUED_PER_USER
         queued = Audiobook.objects.filter(
             user=self.user,
-            status__in=[Audiobook.Status.PENDING, Audiobook.Status.PROCESSING],
+            status__in=Audiobook.ACTIVE_STATUSES,
         ).count()
         if queued + count <= limit:
             return ""

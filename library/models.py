@@ -27,6 +27,10 @@ class Audiobook(models.Model):
         COMPLETED = "completed", "Ready"
         FAILED = "failed", "Failed"
 
+    # Waiting or converting: the book's newest job is queued or running (ConversionJob's own
+    # ACTIVE_STATUSES). The pages follow such a book live; MAX_QUEUED_PER_USER counts them.
+    ACTIVE_STATUSES = (Status.PENDING, Status.PROCESSING)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=UUID4(), editable=False)
     # Nullable as in the seed: the original app could leave a book without an owner.
     user = models.ForeignKey(

@@ -161,7 +161,7 @@ def sweep_orphans(min_age: timedelta | None = None) -> dict[str, int]:
     active = {
         str(book_id)
         for book_id in ConversionJob.objects.filter(
-            status__in=[ConversionJob.Status.QUEUED, ConversionJob.Status.RUNNING]
+            status__in=ConversionJob.ACTIVE_STATUSES
         ).values_list("audiobook_id", flat=True)
     }
     for folder in root.iterdir() if root.is_dir() else ():

@@ -34,7 +34,6 @@ from .models import Audiobook
 log = logging.getLogger(__name__)
 
 BOOKS_PER_PAGE = 20
-ACTIVE = (Audiobook.Status.PENDING, Audiobook.Status.PROCESSING)
 PK_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"  # see url_maker
 DISK_FULL = (
     "The server is out of disk space, so your upload was not kept. Please try again later; "
@@ -85,7 +84,7 @@ def book_state(book) -> dict:
     return {
         "status": book.status,
         "status_display": book.get_status_display(),
-        "active": book.status in ACTIVE,
+        "active": book.status in Audiobook.ACTIVE_STATUSES,
         "progress": max(0, min(100, book.job_progress or 0)),
         "error": (book.job_error or "") if failed else "",
         "duration": duration,

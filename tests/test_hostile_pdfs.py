@@ -488,7 +488,7 @@ def test_hostile_pdf_through_upload_and_worker(name, hostile_dir, owner, setting
     # The parsing happened in a child: the bomb's gigabyte never reached the worker.
     assert max_rss_mb() - before < 300
 
-    assert not ConversionJob.objects.filter(status__in=["queued", "running"]).exists()
+    assert not ConversionJob.objects.filter(status__in=ConversionJob.ACTIVE_STATUSES).exists()
     job = book.jobs.get()
     book.refresh_from_db()
     assert job.status in ("completed", "failed")

@@ -259,7 +259,7 @@ def test_postgresql_restart_under_load(postgres, workers):
     assert [workers.wait(p, timeout=300) for p in procs] == [0, 0]
     connection.close()
     # Everything finished; nothing stuck. A job cut off by the restart may have been retried.
-    assert not ConversionJob.objects.filter(status__in=["queued", "running"]).exists()
+    assert not ConversionJob.objects.filter(status__in=ConversionJob.ACTIVE_STATUSES).exists()
     assert Audiobook.objects.filter(status="completed").count() == 30
     assert_no_overlap(workers.events())
 
