@@ -7,7 +7,7 @@ TEST_OS_PACKAGES := chromium poppler-utils ffmpeg nginx-light
 ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format migrations-check bench os-deps install clean
+.PHONY: run test test-fast test-sqlite test-postgres lint format migrations-check bench os-deps install clean
 
 run: install os-deps
 	$(PY) manage.py migrate --no-input
@@ -19,13 +19,18 @@ test: install os-deps lint migrations-check
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# The tests not marked slow, on SQLite: the quick loop while developing.
+test-fast: install
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
 test-sqlite:
 	@echo "== test suite on SQLite =="
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Only the tests that use the database (tests/conftest.py): the others ran on SQLite already.
 test-postgres:
-	@echo "== test suite on a throwaway PostgreSQL =="
-	scripts/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
+	@echo "== the tests that use the database, on a throwaway PostgreSQL =="
+	AUDIOBOOKER_DATABASE_TESTS_ONLY=1 scripts/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

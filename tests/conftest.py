@@ -1,4 +1,7 @@
-"""Shared fixtures: fast password hashing, a private MEDIA_ROOT, PostgreSQL-only tests."""
+"""Shared fixtures: fast password hashing, a private MEDIA_ROOT, the named users, PostgreSQL-only
+tests; and the PostgreSQL pass that runs only the tests that use the database."""
+
+import os
 
 import pytest
 from django.db import connection
@@ -65,3 +68,53 @@ def owner(client, user):
     """The test client, signed in as `user`."""
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def stranger():
+    """Another client, signed in as someone else: `user`'s books are not theirs to see."""
+    from django.test import Client
+
+    from tests.factories import make_user
+
+    client = Client()
+    client.force_login(make_user("stranger@example.com"))
+    return client
+
+
+@pytest.fixture
+def workers(tmp_path):
+    """Starts `manage.py worker` processes (tests/workers.py); kills what is left at the end."""
+    from tests.workers import Workers
+
+    launcher = Workers(tmp_path)
+    yield launcher
+    launcher.stop_all()
+
+
+# Fixtures that give a test the database, directly or through a live server; `postgres` marks
+# the tests that need PostgreSQL itself.
+DATABASE_FIXTURES = {
+    "db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+    "live_server", "admin_client", "admin_user", "django_user_model", "postgres",
+}  # fmt: skip
+
+
+def uses_database(item) -> bool:
+    """Does the test touch the database: a django_db mark (on it or its module) or one of the
+    DATABASE_FIXTURES? A test whose only use of it is a process it starts with DATABASE_URL
+    (a worker, a manage.py command) must carry the mark too."""
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(item.get_closest_marker("django_db") or DATABASE_FIXTURES & names)
+
+
+def pytest_collection_modifyitems(config, items):
+    """With AUDIOBOOKER_DATABASE_TESTS_ONLY=1, which `make test-postgres` sets, run only the
+    tests that use the database: the others (PDF text, speech, audio) already ran on SQLite,
+    and would run the same way again."""
+    if os.environ.get("AUDIOBOOKER_DATABASE_TESTS_ONLY") != "1":
+        return
+    dropped = [item for item in items if not uses_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if uses_database(item)]
