@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.test import Client
 
-from tests.factories import make_user
 from tests.needs import require_tool
 from tests.test_library_views import AUDIO, completed_book
 from tests.tools import free_port
@@ -40,10 +38,8 @@ def test_the_owner_gets_the_file_handed_to_the_proxy(accel, owner, user):
 
 
 @pytest.mark.django_db
-def test_someone_else_gets_nothing_to_hand_over(accel, user):
+def test_someone_else_gets_nothing_to_hand_over(accel, user, stranger):
     book = completed_book(user)
-    stranger = Client()
-    stranger.force_login(make_user("stranger@example.com"))
     response = stranger.get(f"/library/{book.pk}/audio.mp3")
     assert response.status_code == 404
     assert "X-Accel-Redirect" not in response
@@ -109,11 +105,8 @@ def nginx(accel, live_server, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_nginx_serves_ranges_of_the_owners_audio_and_nothing_else(nginx, user):
+def test_nginx_serves_ranges_of_the_owners_audio_and_nothing_else(nginx, user, owner, stranger):
     book = completed_book(user, title="Moby Dick")
-    owner, stranger = Client(), Client()
-    owner.force_login(user)
-    stranger.force_login(make_user("stranger@example.com"))
     url = f"{nginx}/library/{book.pk}/audio.mp3"
 
     def get(client, url, **headers):

@@ -18,9 +18,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a
 
 import importlib  # noqa: E402
 import re  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -29,16 +26,15 @@ import pytest  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402
-from django.db import connection  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from conversions.models import ConversionJob  # noqa: E402
 from conversions.pdftext import inspect_pdf  # noqa: E402
 from library.models import Audiobook, AudiobookDetails  # noqa: E402
-from tests import pgschema  # noqa: E402
 from tests.corpus import REPO, corpus_pdf  # noqa: E402
 from tests.factories import PASSWORD, make_book, make_job, make_user  # noqa: E402
+from tests.workers import REAL_PIPELINE  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -51,60 +47,18 @@ JOURNEY_PDF = os.environ.get(
 )
 SCREENSHOTS = REPO / "docs" / "screenshots"
 HANG = 300_000  # ms: a hang detector for conversions, not a speed requirement
+# What the journey's worker runs: the real pipeline, or the fake one slowed down so that the
+# progress bar moves through a few polls (6 s).
+WORKER_ENV = (
+    {"CONVERSION_PIPELINE": REAL_PIPELINE}
+    if PIPELINE == "real"
+    else {"FAKE_PIPELINE_STEPS": "60", "FAKE_PIPELINE_STEP_SECONDS": "0.1"}
+)
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-
-
-class Worker:
-    """One `manage.py worker` process on the test database and the test's MEDIA_ROOT."""
-
-    def __init__(self, tmp_path):
-        name = connection.settings_dict["NAME"]
-        url = f"sqlite:///{name}" if connection.vendor == "sqlite" else pgschema.database_url(name)
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "WORK_DIR": str(settings.WORK_DIR),
-            "DEBUG": "true",
-            "SECRET_KEY": "x",
-            "WORKER_POLL_SECONDS": "0.2",
-            "PYTHONUNBUFFERED": "1",
-        }
-        if PIPELINE == "fake":
-            self.env.update(
-                CONVERSION_PIPELINE="tests.fake_pipeline.convert_book",
-                FAKE_PIPELINE_STEPS="60",
-                FAKE_PIPELINE_STEP_SECONDS="0.1",  # 6 s: the bar moves through a few polls
-            )
-        self.output = tmp_path / "worker.log"
-        self.proc = None
-
-    def start(self):
-        with open(self.output, "w") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "manage.py", "worker"],
-                cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-@pytest.fixture
-def worker(tmp_path):
-    w = Worker(tmp_path)
-    yield w
-    w.stop()
 
 
 def silent_mp3(seconds: int) -> bytes:
@@ -206,7 +160,7 @@ def media_files() -> list[Path]:
 # ---- the journey ------------------------------------------------------------------------------
 
 
-def test_sign_up_upload_convert_listen_and_delete(page, live_server, worker):
+def test_sign_up_upload_convert_listen_and_delete(page, live_server, workers):
     page.set_default_timeout(30_000)
     page.set_viewport_size(DESKTOP)
     # Sign up.
@@ -231,7 +185,7 @@ def test_sign_up_upload_convert_listen_and_delete(page, live_server, worker):
     expect(page.locator("[data-field=status]")).to_have_text("Waiting")
 
     # The worker converts it; the page follows without being reloaded by us.
-    worker.start()
+    workers.start(**WORKER_ENV)
     seen = []
     deadline = time.monotonic() + HANG / 1000
     while time.monotonic() < deadline and not page.locator("audio").count():

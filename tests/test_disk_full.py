@@ -28,8 +28,8 @@ from library.views import DISK_FULL as UPLOAD_DISK_FULL
 from tests.corpus import corpus_pdf
 from tests.factories import PASSWORD, make_user, run_worker
 from tests.needs import missing
-from tests.test_worker_processes import Workers, wait_until
 from tests.tools import big_pdf
+from tests.workers import REAL_PIPELINE, wait_until
 
 pytestmark = [pytest.mark.slow]
 
@@ -213,26 +213,22 @@ def assert_failed_for_disk_space(book, disk_with_media: SmallDisk):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_whose_disk_fills_fails_the_book_and_goes_on(full_media, tmp_path):
+def test_a_worker_whose_disk_fills_fails_the_book_and_goes_on(full_media, workers):
     """The speech processes' WAV files do not fit: a real worker process fails the job with the
     reason (no retry can help, no hang), and converts the next book once there is room."""
     first = store(corpus_pdf("pdflatex-outline.pdf"), title="First")
     full_media.fill(leave=192 * 1024)  # a word fits (the speech process's check), a chunk not
-    workers = Workers(tmp_path)
-    workers.env["CONVERSION_PIPELINE"] = "conversions.pipeline.convert_book"
-    worker = workers.start("--processes", "1")
-    try:
-        wait_until(lambda: Audiobook.objects.get(pk=first.pk).status == "failed")
-        assert_failed_for_disk_space(first, full_media)
+    worker = workers.start("--processes", "1", CONVERSION_PIPELINE=REAL_PIPELINE)
+    wait_until(lambda: Audiobook.objects.get(pk=first.pk).status == "failed")
+    assert_failed_for_disk_space(first, full_media)
 
-        full_media.make_room()
-        second = store(corpus_pdf("pdflatex-4-pages.pdf"), user=first.user, title="Second")
-        wait_until(lambda: Audiobook.objects.get(pk=second.pk).status == "completed")
-        assert worker.poll() is None, "the worker should still be running"
-        second.refresh_from_db()
-        assert default_storage.size(second.audio_path.name) == second.details.audio_size
-    finally:
-        workers.stop_all()
+    full_media.make_room()
+    second = store(corpus_pdf("pdflatex-4-pages.pdf"), user=first.user, title="Second")
+    wait_until(lambda: Audiobook.objects.get(pk=second.pk).status == "completed")
+    assert worker.poll() is None, "the worker should still be running"
+    second.refresh_from_db()
+    assert default_storage.size(second.audio_path.name) == second.details.audio_size
+    workers.stop_all()
     log = worker.output.read_text()
     assert "No space left on device" in log
     assert "Traceback" not in log

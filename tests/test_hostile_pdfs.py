@@ -29,7 +29,6 @@ from conversions.pipeline import SPEECH_FAILED
 from library.models import Audiobook, AudiobookDetails
 from tests import factories
 from tests.corpus import corpus_pdf
-from tests.factories import make_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -432,12 +431,6 @@ def test_inspect_pdf_is_bounded(name, hostile_dir):
 def media_files(settings) -> list[Path]:
     root = Path(settings.MEDIA_ROOT)
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
-
-
-@pytest.fixture
-def owner(client):
-    client.force_login(make_user("hostile@example.com"))
-    return client
 
 
 @pytest.fixture

@@ -26,13 +26,6 @@ AUDIO = bytes(range(256)) * 40  # 10,240 bytes, each position recognisable
 VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nCall me Ishmael.\n"
 
 
-@pytest.fixture
-def stranger():
-    client = Client()
-    client.force_login(make_user("stranger@example.com"))
-    return client
-
-
 def media_files(settings) -> list[str]:
     root = Path(settings.MEDIA_ROOT)
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())

@@ -5,7 +5,6 @@ import collections
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,84 +16,11 @@ from conversions import queue
 from conversions.models import ConversionJob
 from library import services
 from library.models import Audiobook
-from tests import pgschema
-from tests.corpus import REPO
 from tests.factories import make_book, make_job, make_user
 from tests.needs import missing
+from tests.workers import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-class Workers:
-    """Starts `manage.py worker` processes sharing the test database and a fake-pipeline log."""
-
-    def __init__(self, tmp_path):
-        self.tmp = tmp_path
-        self.log = tmp_path / "pipeline.log"
-        self.procs = []
-        name = connection.settings_dict["NAME"]
-        url = f"sqlite:///{name}" if connection.vendor == "sqlite" else pgschema.database_url(name)
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "DEBUG": "true",
-            "SECRET_KEY": "test-workers",
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "WORK_DIR": str(settings.WORK_DIR),
-            "CONVERSION_PIPELINE": "tests.fake_pipeline.convert_book",
-            "FAKE_PIPELINE_LOG": str(self.log),
-            "WORKER_POLL_SECONDS": "0.1",
-            "WORKER_RECOVERY_INTERVAL": "1",
-            "WORKER_RECOVERY_GRACE": "0.5",
-            "PYTHONUNBUFFERED": "1",
-        }
-
-    def start(self, *args, **env):
-        output = self.tmp / f"worker{len(self.procs)}.log"
-        with open(output, "w") as out:  # the child keeps its own copy of the descriptor
-            proc = subprocess.Popen(
-                [sys.executable, "manage.py", "worker", *args],
-                cwd=REPO, env={**self.env, **env}, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        proc.output = output
-        self.procs.append(proc)
-        return proc
-
-    def wait(self, proc, timeout=120):
-        # A hang detector, not a speed limit.
-        code = proc.wait(timeout=timeout)
-        return code
-
-    def events(self):
-        if not self.log.exists():
-            return []
-        return [line.split() for line in self.log.read_text().splitlines()]
-
-    def stop_all(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-
-
-@pytest.fixture
-def workers(tmp_path):
-    w = Workers(tmp_path)
-    yield w
-    w.stop_all()
-
-
-def wait_until(predicate, timeout=120, interval=0.05):
-    end = time.monotonic() + timeout  # a hang detector, not a speed limit
-    while time.monotonic() < end:
-        connection.close()  # see the workers' commits; survive server restarts
-        try:
-            if predicate():
-                return
-        except Exception:
-            pass
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {predicate.__doc__ or predicate}")
 
 
 def queue_books(count, pdf=b"%PDF-1.4 fine"):
@@ -166,12 +92,18 @@ def test_two_workers_race_for_jobs_on_sqlite(workers):
 
 
 def test_sigterm_while_idle_exits_at_once(workers):
-    proc = workers.start()
+    # An hour between polls, recoveries and sweeps, and an hour's grace: a worker that waited
+    # for any of them would not have exited before the hang detector gives up.
+    hour = "3600"
+    proc = workers.start(
+        WORKER_POLL_SECONDS=hour, WORKER_RECOVERY_INTERVAL=hour, CLEANUP_INTERVAL=hour,
+        WORKER_SHUTDOWN_GRACE=hour,
+    )  # fmt: skip
     wait_until(lambda: "worker ready" in proc.output.read_text())
-    sent = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    assert workers.wait(proc, timeout=30) == 0
-    print(f"idle worker exited {time.monotonic() - sent:.2f} s after SIGTERM")
+    assert workers.wait(proc, timeout=60) == 0
+    log = proc.output.read_text()
+    assert log.index("worker ready") < log.index("SIGTERM") < log.index("worker stopped")
 
 
 def test_sigterm_during_a_short_job_lets_it_complete(workers):

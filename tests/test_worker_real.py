@@ -13,7 +13,7 @@ from library import services
 from library.models import Audiobook
 from tests.corpus import corpus_pdf
 from tests.factories import make_user, run_worker
-from tests.test_worker_processes import Workers, wait_until
+from tests.workers import REAL_PIPELINE, wait_until
 
 pytestmark = [pytest.mark.slow]
 
@@ -44,31 +44,26 @@ def test_a_queued_pdf_becomes_a_completed_audiobook(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_speech_processes_die_with_a_killed_worker(tmp_path):
+def test_speech_processes_die_with_a_killed_worker(workers):
     book = upload(corpus_pdf("GeoTopo-komprimiert.pdf"))
-    workers = Workers(tmp_path)
-    workers.env["CONVERSION_PIPELINE"] = "conversions.pipeline.convert_book"
-    proc = workers.start("--processes", "2")
-    try:
-        wait_until(lambda: Audiobook.objects.get(pk=book.pk).jobs.get().progress >= 5)
-        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
-        pids = [int(pid) for pid in children.stdout.split()]
-        assert pids, "the worker should be speaking in child processes"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+    proc = workers.start("--processes", "2", CONVERSION_PIPELINE=REAL_PIPELINE)
+    wait_until(lambda: Audiobook.objects.get(pk=book.pk).jobs.get().progress >= 5)
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+    pids = [int(pid) for pid in children.stdout.split()]
+    assert pids, "the worker should be speaking in child processes"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
 
-        def gone():
-            """all speech processes gone"""
-            alive = []
-            for pid in pids:
-                try:
-                    with open(f"/proc/{pid}/stat") as f:
-                        if f.read().split()[2] != "Z":
-                            alive.append(pid)
-                except FileNotFoundError:
-                    pass
-            return not alive
+    def gone():
+        """all speech processes gone"""
+        alive = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().split()[2] != "Z":
+                        alive.append(pid)
+            except FileNotFoundError:
+                pass
+        return not alive
 
-        wait_until(gone, timeout=30)
-    finally:
-        workers.stop_all()
+    wait_until(gone, timeout=30)
