@@ -417,7 +417,7 @@ def test_detail_of_a_book_the_original_app_made_without_details(owner, user):
     ["/", "/library/", "/library/upload/", "/accounts/password_change/", "DETAIL", "DELETE"],
 )
 def test_pages_have_no_inline_scripts_or_styles(owner, user, url):
-    # A Content Security Policy will forbid them (issue 6).
+    # The Content Security Policy (SECURE_CSP in settings) forbids them.
     book = completed_book(user)
     url = {"DETAIL": f"/library/{book.pk}/", "DELETE": f"/library/{book.pk}/delete/"}.get(url, url)
     page = owner.get(url, follow=True).content.decode()
