@@ -19,7 +19,9 @@ def _test_settings(settings, tmp_path):
 def postgres():
     """Skip unless the suite runs on PostgreSQL (`make test` runs it there as well)."""
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: `make test` runs the suite again on a throwaway cluster")
+        pytest.skip(
+            "needs PostgreSQL: `make test` runs the database tests again on a throwaway cluster"
+        )
 
 
 @pytest.fixture(scope="session")
