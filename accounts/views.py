@@ -21,7 +21,8 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from .forms import LoginForm, SignupForm
+from .addresses import normalize_email
+from .forms import LoginForm, PasswordResetForm, SignupForm
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def reset_mail_allowed(request, email: str) -> bool:
     nothing about accounts): at most PASSWORD_RESET_MAILS_PER_ADDRESS per address and
     PASSWORD_RESET_MAILS_PER_IP per client IP address an hour.
     """
-    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    address = hashlib.sha256(normalize_email(email).encode()).hexdigest()
     ip = get_client_ip_address(request) or "unknown"
     keys = {
         f"reset-mail:address:{address}": settings.PASSWORD_RESET_MAILS_PER_ADDRESS,
@@ -129,6 +130,7 @@ def reset_mail_allowed(request, email: str) -> bool:
 
 
 class PasswordResetView(InvalidForm422, auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
