@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before any view reads the body (the CSRF check does): a request too long to be a valid
+    # upload is refused unread, with the upload page when that is where it was going.
+    "library.middleware.UploadSizeMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -255,6 +258,8 @@ SIGNUP_CONFIRM_BY_EMAIL = env.bool(
 )
 SIGNUP_LINK_HOURS = env.float("SIGNUP_LINK_HOURS", default=24.0)  # how long a sign-up link works
 
+# The largest PDF accepted, checked as it streams in (library/uploads.py); a request body
+# longer than MAX_QUEUED_PER_USER such files is refused before it is read.
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=200)
 # With nginx in front and files in MEDIA_ROOT: the internal location that serves MEDIA_ROOT
 # (e.g. "/protected-media/"); the audio view then checks the owner and hands the sending of
@@ -270,6 +275,7 @@ if AUDIO_ACCEL_REDIRECT and env.str("AWS_STORAGE_BUCKET_NAME", default=""):
 # decrypted copies (None: the system's temporary folder).
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 FILE_UPLOAD_HANDLERS = [
+    "library.uploads.UploadSizeLimitHandler",  # first: no file is kept past MAX_UPLOAD_MB
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "library.uploads.DiskAwareTemporaryFileUploadHandler",
 ]
