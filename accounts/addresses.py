@@ -13,7 +13,6 @@ ICU): "alıce@example.com" and "alice@exаmple.com" (a Cyrillic "а") look like
 """
 
 import unicodedata
-from functools import lru_cache
 
 import icu
 
@@ -34,11 +33,9 @@ def normalize_email(address: str) -> str:
     return unicodedata.normalize("NFKC", address.strip()).casefold()
 
 
-@lru_cache(maxsize=4096)
 def skeleton(address: str) -> str:
     """What the address looks like: equal skeletons are easy to mistake for one another.
 
     Taken of the normal form, so that case and compatibility characters do not matter either.
-    Cached: the look-alike check computes one for every account.
     """
     return _SPOOF_CHECKER.getSkeleton(0, normalize_email(address))
