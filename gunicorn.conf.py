@@ -29,6 +29,13 @@ timeout = 60  # a worker whose main loop is silent this long is stuck: restarted
 graceful_timeout = 30  # on SIGTERM, requests in flight get this long to finish
 keepalive = 5  # behind a proxy that keeps connections open
 
+# Request limits: gunicorn's limit_request_line (4094 bytes), limit_request_fields (100) and
+# limit_request_field_size (8190 bytes), left at their defaults, bound the request line and
+# headers only, never a body. Bodies are bounded by the app: a Content-Length longer than any
+# valid upload is refused before the body is read (library/middleware.py), and no file is kept
+# past MAX_UPLOAD_MB (library/uploads.py). A proxy in front should refuse long bodies first
+# (docs/deploy.md: nginx's client_max_body_size).
+
 # One line per request to stdout, errors to stderr (the service manager keeps them).
 accesslog = "-"
 errorlog = "-"

@@ -9,6 +9,8 @@ import ipaddress
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 
+from .addresses import normalize_email
+
 
 class LockoutBackend(AxesStandaloneBackend):
     """Axes' lockout check, for logins that come with a request.
@@ -27,14 +29,15 @@ class LockoutBackend(AxesStandaloneBackend):
 
 
 def lockout_username(request, credentials) -> str | None:
-    """The address a login attempt is for, as the login form compares it: stripped and in lower
-    case, so "Reader@Example.com" and "reader@example.com" count towards the same lockout."""
+    """The address a login attempt is for, in the normal form that accounts are looked up by
+    (accounts.addresses), so every spelling that reaches an account counts towards its one
+    lockout: "Reader@Example.com", "ſisko@example.com" (a long s) and "reader@example.com"."""
     credentials = credentials or {}
     username = credentials.get("username") or credentials.get("email")
     if username is None:
         data = getattr(request, "POST", None) or {}
         username = data.get("username") or data.get("email")
-    return username.strip().lower() if isinstance(username, str) else username
+    return normalize_email(username) if isinstance(username, str) else username
 
 
 def client_ip(request) -> str | None:

@@ -1,4 +1,4 @@
-"""Account URLs (accounts:*): sign-up, login, logout, password change and reset."""
+"""Account URLs (accounts:*): sign-up (and its mail's link), login, logout, password change and reset."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -9,6 +9,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password_change/", views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,8 +1,9 @@
 """Account pages: sign-up here; login, logout, password change and reset are Django's own views
 with our templates (see urls.py), answering 422 when a form is invalid like every other form.
 
-Guessing passwords is limited by django-axes (settings.AXES_*; `locked_out` is its page), and
-password-reset mails by a count in the cache (`reset_mail_allowed`).
+Guessing passwords is limited by django-axes (settings.AXES_*; `locked_out` is its page);
+password-reset mails (`reset_mail_allowed`), sign-up attempts and sign-up mails
+(`signup_attempt_allowed`, `signup_mail_allowed`) by counts in the cache.
 """
 
 import hashlib
@@ -20,32 +21,99 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.timesince import timeuntil
+from django.views.decorators.http import require_http_methods, require_safe
 
-from .forms import LoginForm, SignupForm
+from . import services
+from .addresses import normalize_email
+from .forms import ChoosePasswordForm, LoginForm, PasswordResetForm, SignupForm, SignupRequestForm
+from .models import User
 
 log = logging.getLogger(__name__)
 
 RESET_WINDOW = 3600  # seconds: the reset-mail limits are per hour
 
 
+WELCOME = "Welcome to Audiobooker! Upload a PDF to make your first audiobook."
+
+
+def signup_closed(request):
+    """A friendly page rather than an error: the administrator creates accounts instead."""
+    status = 403 if request.method == "POST" else 200
+    return render(request, "accounts/signup_closed.html", status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
+    """Sign up: by mail when mail is configured (SIGNUP_CONFIRM_BY_EMAIL), else at once.
+
+    By mail, the page asks for the address alone and answers every valid one the same way,
+    "check your mail"; the mail says what comes next (accounts.services), so the page never
+    tells whether an address has an account. At once (a one-person install with mail on the
+    console), the form says when an address is taken. Either way each POST counts towards
+    SIGNUP_ATTEMPTS_PER_IP, so one client cannot try address after address.
+    """
     if request.user.is_authenticated:
         return redirect("library:list")
     if not settings.SIGNUP_OPEN:
-        # A friendly page rather than an error: the administrator creates accounts instead.
-        status = 403 if request.method == "POST" else 200
-        return render(request, "accounts/signup_closed.html", status=status)
-    form = SignupForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request, "Welcome to Audiobooker! Upload a PDF to make your first audiobook."
-            )
-            return redirect("library:list")
-        return render(request, "accounts/signup.html", {"form": form}, status=422)
-    return render(request, "accounts/signup.html", {"form": form})
+        return signup_closed(request)
+    by_mail = settings.SIGNUP_CONFIRM_BY_EMAIL
+    form = (SignupRequestForm if by_mail else SignupForm)(request.POST or None)
+    context = {"form": form, "by_mail": by_mail}
+    if request.method != "POST":
+        return render(request, "accounts/signup.html", context)
+    if not signup_attempt_allowed(request):
+        log.warning(
+            "sign-up refused: too many attempts (client %s)", get_client_ip_address(request)
+        )
+        if by_mail:
+            return redirect("accounts:signup_sent")  # the same answer as any other
+        return render(request, "accounts/signup_limited.html", status=429)
+    if not form.is_valid():
+        return render(request, "accounts/signup.html", context, status=422)
+    if by_mail:
+        address = form.cleaned_data["email"]
+        if signup_mail_allowed(address):
+            services.send_signup_mail(request, address)
+        else:
+            log.warning("sign-up mail not sent: too many to one address an hour")
+        return redirect("accounts:signup_sent")
+    user = form.save()
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, WELCOME)
+    return redirect("library:list")
+
+
+@require_safe
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html", {"hours": services.link_lifetime()})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup_confirm(request, token):
+    """A sign-up mail's link: choose a password, and the account is made and signed in."""
+    if request.user.is_authenticated:
+        return redirect("library:list")
+    if not settings.SIGNUP_OPEN:
+        return signup_closed(request)
+    page = "accounts/signup_confirm.html"
+    address = services.address_from_token(token)
+    if address is None:
+        return render(request, page, {"invalid": True})
+    if User.objects.lookalike(address) is not None:  # the link was used, or a look-alike was
+        return render(request, page, {"taken": True, "address": address})
+    form = ChoosePasswordForm(User(email=address), request.POST or None)
+    context = {"form": form, "address": address}
+    if request.method != "POST":
+        return render(request, page, context)
+    if not form.is_valid():
+        return render(request, page, context, status=422)
+    try:
+        user = services.create_account(address, form.cleaned_data["password1"])
+    except services.AddressTaken:
+        return render(request, page, {"taken": True, "address": address})
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, WELCOME)
+    return redirect("library:list")
 
 
 class InvalidForm422:
@@ -108,6 +176,23 @@ def record(key: str, window: int = RESET_WINDOW) -> None:
     cache.set(key, [*recent, now], timeout=window)
 
 
+def count_within_limits(limits: dict[str, int]) -> bool:
+    """Whether every key of `limits` is under its limit; if so, count one more event on each.
+
+    A refused event is not counted, so a flood does not keep its own window open.
+    """
+    if not all(within_limit(key, limit) for key, limit in limits.items()):
+        return False
+    for key in limits:
+        record(key)
+    return True
+
+
+def address_key(email: str) -> str:
+    """An address as a cache key: its normal form, hashed (the cache may be files on disk)."""
+    return hashlib.sha256(normalize_email(email).encode()).hexdigest()
+
+
 def reset_mail_allowed(request, email: str) -> bool:
     """Whether another password-reset mail may go to `email` for this client, and if so count it.
 
@@ -115,20 +200,31 @@ def reset_mail_allowed(request, email: str) -> bool:
     nothing about accounts): at most PASSWORD_RESET_MAILS_PER_ADDRESS per address and
     PASSWORD_RESET_MAILS_PER_IP per client IP address an hour.
     """
-    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     ip = get_client_ip_address(request) or "unknown"
-    keys = {
-        f"reset-mail:address:{address}": settings.PASSWORD_RESET_MAILS_PER_ADDRESS,
-        f"reset-mail:ip:{ip}": settings.PASSWORD_RESET_MAILS_PER_IP,
-    }
-    if not all(within_limit(key, limit) for key, limit in keys.items()):
-        return False
-    for key in keys:
-        record(key)
-    return True
+    return count_within_limits(
+        {
+            f"reset-mail:address:{address_key(email)}": settings.PASSWORD_RESET_MAILS_PER_ADDRESS,
+            f"reset-mail:ip:{ip}": settings.PASSWORD_RESET_MAILS_PER_IP,
+        }
+    )
+
+
+def signup_attempt_allowed(request) -> bool:
+    """Whether this client may try another sign-up (SIGNUP_ATTEMPTS_PER_IP an hour), counted."""
+    ip = get_client_ip_address(request) or "unknown"
+    return count_within_limits({f"signup:ip:{ip}": settings.SIGNUP_ATTEMPTS_PER_IP})
+
+
+def signup_mail_allowed(email: str) -> bool:
+    """Whether another sign-up mail may go to `email` (SIGNUP_MAILS_PER_ADDRESS an hour), so
+    that sign-ups from many places cannot flood one mailbox; counted whatever mail it is."""
+    return count_within_limits(
+        {f"signup-mail:address:{address_key(email)}": settings.SIGNUP_MAILS_PER_ADDRESS}
+    )
 
 
 class PasswordResetView(InvalidForm422, auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"

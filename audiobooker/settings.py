@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before any view reads the body (the CSRF check does): a request too long to be a valid
+    # upload is refused unread, with the upload page when that is where it was going.
+    "library.middleware.UploadSizeMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -207,9 +210,9 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
         },
     }
 
-# The cache holds the password-reset rate limit (accounts/views.py). Each process has its own
-# memory cache, so in production (several gunicorn workers) the default is a directory that
-# they share; CACHE_URL=dbcache://audiobooker_cache (after `manage.py createcachetable`) shares
+# The cache holds the password-reset and sign-up rate limits (accounts/views.py). Each process
+# has its own memory cache, so in production (several gunicorn workers) the default is a
+# directory that they share; CACHE_URL=dbcache://audiobooker_cache (after `manage.py createcachetable`) shares
 # it between machines too.
 CACHES = {
     "default": env.cache_url(
@@ -245,7 +248,18 @@ def _mailers() -> dict:
 
 MAILERS = _mailers()
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Audiobooker <audiobooker@localhost>")
+# Sign-up by mail: the page answers "check your mail" to every address and the mail carries
+# the next step (a link that makes the account, or word that there is one already), so the
+# page never tells whether an address has an account. Without real mail (the console backend
+# of a one-person install, or a dummy one) sign-up makes the account at once.
+_NO_MAIL = ("console.EmailBackend", "dummy.EmailBackend")
+SIGNUP_CONFIRM_BY_EMAIL = env.bool(
+    "SIGNUP_CONFIRM_BY_EMAIL", default=not MAILERS["default"]["BACKEND"].endswith(_NO_MAIL)
+)
+SIGNUP_LINK_HOURS = env.float("SIGNUP_LINK_HOURS", default=24.0)  # how long a sign-up link works
 
+# The largest PDF accepted, checked as it streams in (library/uploads.py); a request body
+# longer than MAX_QUEUED_PER_USER such files is refused before it is read.
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=200)
 # With nginx in front and files in MEDIA_ROOT: the internal location that serves MEDIA_ROOT
 # (e.g. "/protected-media/"); the audio view then checks the owner and hands the sending of
@@ -261,6 +275,7 @@ if AUDIO_ACCEL_REDIRECT and env.str("AWS_STORAGE_BUCKET_NAME", default=""):
 # decrypted copies (None: the system's temporary folder).
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 FILE_UPLOAD_HANDLERS = [
+    "library.uploads.UploadSizeLimitHandler",  # first: no file is kept past MAX_UPLOAD_MB
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "library.uploads.DiskAwareTemporaryFileUploadHandler",
 ]
@@ -307,6 +322,11 @@ AXES_VERBOSE = False  # no banner on every manage.py command; failures and locko
 # Password-reset mails: at most this many per address, and per IP address, per hour.
 PASSWORD_RESET_MAILS_PER_ADDRESS = env.int("PASSWORD_RESET_MAILS_PER_ADDRESS", default=3)
 PASSWORD_RESET_MAILS_PER_IP = env.int("PASSWORD_RESET_MAILS_PER_IP", default=10)
+# Sign-up: at most this many attempts from one IP address an hour (each POST counts, so one
+# client cannot try address after address), and, with sign-up by mail, this many sign-up
+# mails to one address an hour.
+SIGNUP_ATTEMPTS_PER_IP = env.int("SIGNUP_ATTEMPTS_PER_IP", default=10)
+SIGNUP_MAILS_PER_ADDRESS = env.int("SIGNUP_MAILS_PER_ADDRESS", default=3)
 
 LOGGING = {
     "version": 1,

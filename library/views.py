@@ -132,7 +132,9 @@ def upload(request):
         if uploads.disk_was_full(request):
             return out_of_space(request, context)
         if not form.is_valid():
-            return render(request, "library/upload.html", context, status=422)
+            # 413 when a file was refused for its size as it came in (the form says which).
+            status = 413 if uploads.had_too_large(request) else 422
+            return render(request, "library/upload.html", context, status=status)
         books = store_uploads(request.user, form.cleaned_data["pdfs"])
     except Exception as error:  # OSError, or the database's own disk full
         if not is_disk_full(error):
@@ -153,6 +155,20 @@ def out_of_space(request, context):
     messages.error(request, DISK_FULL)
     context["form"] = UploadForm(user=request.user)
     return render(request, "library/upload.html", context, status=507)
+
+
+def upload_too_long(request, length: int):
+    """413 for a request body too long to be a valid upload, answered before it is read
+    (library.middleware): the upload page with the reason, or a line of text elsewhere."""
+    text = (
+        f"This upload is too large ({filesizeformat(length)}); the limit is "
+        f"{settings.MAX_UPLOAD_MB} MB for each PDF."
+    )
+    if request.path_info != reverse("library:upload") or not request.user.is_authenticated:
+        return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
+    messages.error(request, text)
+    context = {"form": UploadForm(user=request.user), "max_upload_mb": settings.MAX_UPLOAD_MB}
+    return render(request, "library/upload.html", context, status=413)
 
 
 def store_uploads(user, pdfs) -> list[Audiobook]:

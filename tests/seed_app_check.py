@@ -23,7 +23,7 @@ from conversions.models import ConversionJob  # noqa: E402
 from library.models import Audiobook  # noqa: E402
 
 setup_test_environment()
-admin_email, admin_password, user_email, user_password = sys.argv[1:5]
+admin_email, admin_password, user_email, user_password, mixed_email, mixed_password = sys.argv[1:7]
 seen = {}
 
 client = Client()
@@ -59,4 +59,10 @@ again = Client()
 seen["admin_login_again"] = again.post(
     "/admin/login/?next=/admin/", {"username": admin_email, "password": admin_password}
 ).status_code
+seen["mixed_case_stored"] = User.objects.get(email=mixed_email.lower()).email
+seen["mixed_case_login"] = (
+    Client()
+    .post("/accounts/login/", {"username": mixed_email.swapcase(), "password": mixed_password})
+    .status_code
+)
 print(json.dumps(seen))

@@ -16,6 +16,7 @@ import os
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
 
+import html  # noqa: E402
 import importlib  # noqa: E402
 import re  # noqa: E402
 import time  # noqa: E402
@@ -106,10 +107,11 @@ def playable_book(user, title="Moby Dick", seconds=90) -> Audiobook:
 
 
 def converted_book(user, pdf_name, title, tmp_path) -> Audiobook:
-    """A book converted by the real pipeline (in this process), stored as the worker stores it."""
+    """A book converted by the real pipeline (in this process), stored as the worker stores it.
+    `pdf_name` names a corpus PDF, or is the Path of one made by the test."""
     from conversions.pipeline import convert_book
 
-    pdf = corpus_pdf(pdf_name)
+    pdf = pdf_name if isinstance(pdf_name, Path) else corpus_pdf(pdf_name)
     result = convert_book(pdf, tmp_path / "convert", progress=lambda p: None, should_stop=lambda: False)  # fmt: skip
     book = make_book(user=user, title=title, pdf_bytes=pdf.read_bytes(), status="completed")
     job = make_job(book, status=ConversionJob.Status.COMPLETED, progress=100)
@@ -314,6 +316,51 @@ def test_player_chapters_speed_transcript_resume_and_rename(page, live_server):
     expect(page.locator("#id_title_error")).to_have_text("This field is required.")
     book.refresh_from_db()
     assert book.title == "Moby-Dick; or, The Whale"
+
+
+# Text that WebVTT must escape, and text that only looks escaped: the PDF's own "&amp;" and
+# "&lt;b&gt;" are words to show as they are, not markup to decode twice.
+SYMBOLS = [
+    "Fish & Chips cost less than 5 < 7 and more than 3 > 2.",
+    'She said "hello" to R&D, and wrote &amp; and &lt;b&gt; in her notes.',
+]
+
+
+@pytest.mark.parametrize("source", ["track", "fetch"])
+def test_the_transcript_shows_ampersands_angle_brackets_and_quotes(
+    page, live_server, tmp_path, source
+):
+    """The cues come from the <track> (the browser parses the WebVTT), or, where a browser
+    never loads a track for <audio>, from the player's own reader of the file."""
+    from tests.test_pdftext import text_pdf
+
+    pdf = tmp_path / "symbols.pdf"
+    pdf.write_bytes(text_pdf([[(72, 720, 12, SYMBOLS[0]), (72, 700, 12, SYMBOLS[1])]]))
+    user = make_user("reader@example.com")
+    book = converted_book(user, pdf, "Symbols", tmp_path)
+    with default_storage.open(book.transcript_name) as f:
+        vtt_file = f.read().decode()
+    assert "Fish &amp; Chips" in vtt_file and "&amp;amp;" in vtt_file  # escaped, as WebVTT asks
+    # What a reader of the file should see: each cue's text with its references decoded once.
+    cues = [block.split("\n", 1)[1] for block in vtt_file.split("\n\n") if "-->" in block]
+    expected = " ".join(html.unescape(cue.strip()) for cue in cues)
+
+    if source == "fetch":
+        page.route(
+            "**/transcript.vtt",
+            lambda route: (
+                route.abort() if route.request.resource_type == "texttrack" else route.continue_()
+            ),
+        )
+    log_in(page, live_server, user.email)
+    page.goto(f"{live_server.url}/library/{book.pk}/")
+    shown = page.locator(".cue")
+    expect(shown.first).to_be_visible()
+    assert shown.count() == len(cues)
+    text = " ".join(t.strip() for t in shown.all_inner_texts())
+    assert text == expected
+    assert "Fish & Chips cost less than 5 < 7 and more than 3 > 2." in text
+    assert '"hello" to R&D, and wrote &amp; and &lt;b&gt; in her notes.' in text
 
 
 def test_the_library_updates_a_converting_row_live(page, live_server):

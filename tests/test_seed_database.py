@@ -15,6 +15,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ADMIN = ("alice@example.com", "alice's old secret")
 USER = ("bob@example.com", "b0b-likes-audiobooks")
+# The original app kept addresses as they were typed; logins match their normal form.
+MIXED_CASE = ("Carol@Example.COM", "carol's own secret")
 
 
 def legacy_hash(password: str) -> str:
@@ -24,11 +26,11 @@ def legacy_hash(password: str) -> str:
 
 def fill_like_the_original_app(cursor):
     cursor.execute(
-        "INSERT INTO users (email, password_hash, is_superuser) VALUES (%s, %s, true), (%s, %s, NULL)"
-        " RETURNING id",
-        [ADMIN[0], legacy_hash(ADMIN[1]), USER[0], legacy_hash(USER[1])],
-    )
-    _, bob = [row[0] for row in cursor.fetchall()]
+        "INSERT INTO users (email, password_hash, is_superuser) VALUES (%s, %s, true), (%s, %s, NULL),"
+        " (%s, %s, false) RETURNING id",
+        [ADMIN[0], legacy_hash(ADMIN[1]), USER[0], legacy_hash(USER[1]), MIXED_CASE[0], legacy_hash(MIXED_CASE[1])],
+    )  # fmt: skip
+    _, bob, _ = [row[0] for row in cursor.fetchall()]
     # NULL wherever the seed's SQL allows it: no owner, no status, no dates, no audio.
     cursor.execute(
         "INSERT INTO audiobooks (user_id, title, original_file_name, file_size, pdf_path, status,"
@@ -74,8 +76,9 @@ def test_migrate_fake_initial_then_login_and_browse(postgres, tmp_path):
         assert "accounts.0001_initial... FAKED" in migrate.stdout
         assert "library.0001_initial... FAKED" in migrate.stdout
         assert "conversions.0001_initial... FAKED" in migrate.stdout
+        assert "accounts.0002_normalize_emails... OK" in migrate.stdout
 
-        check = run(["tests/seed_app_check.py", *ADMIN, *USER], name, tmp_path)
+        check = run(["tests/seed_app_check.py", *ADMIN, *USER, *MIXED_CASE], name, tmp_path)
         assert check.returncode == 0, check.stderr
         seen = json.loads(check.stdout.strip().splitlines()[-1])
 
@@ -93,5 +96,7 @@ def test_migrate_fake_initial_then_login_and_browse(postgres, tmp_path):
     assert seen["user_login"] and seen["user_login_again"]
     assert seen["user_hash_after"] == "pbkdf2_sha256"
     assert seen["books_listed"] >= 2
-    assert len(seen["pages"]) == 4 + 2 + 2 + 3
+    assert seen["mixed_case_stored"] == "carol@example.com"
+    assert seen["mixed_case_login"] == 302  # with the address in any case
+    assert len(seen["pages"]) == 4 + 3 + 2 + 3
     assert set(seen["pages"].values()) == {200}, seen["pages"]

@@ -141,10 +141,12 @@ function setUp(root) {
   let loaded = false;
   const fromTrack = () => {
     if (loaded) return;
+    // cue.text is the cue's raw markup ("Fish &amp; Chips"); getCueAsHTML() is the browser's
+    // own WebVTT parse of it, whose text is what the sentence says.
     const list = [...(track.track.cues || [])].map((cue) => ({
       start: cue.startTime,
       end: cue.endTime,
-      text: cue.text.replace(/<[^>]*>/g, ""),
+      text: cue.getCueAsHTML().textContent.trim(),
     }));
     if (list.length) {
       loaded = true;
@@ -223,6 +225,18 @@ function setUp(root) {
   audio.addEventListener("seeked", highlight);
 }
 
+// Cue text is WebVTT markup: tags (<v Name>, <c.loud>, <00:01.000>) and character references
+// (&amp;, &lt;, &#8212;). Decoded in one pass, so that a PDF's own "&amp;" stays "&amp;".
+function cueText(markup) {
+  if (typeof VTTCue === "function") {
+    return new VTTCue(0, 1, markup).getCueAsHTML().textContent; // the browser's WebVTT parser
+  }
+  // Without VTTCue: drop the tags, then the HTML parser decodes the references (a document
+  // from DOMParser runs no scripts and loads nothing).
+  const html = new DOMParser().parseFromString(markup.replace(/<[^>]*>/g, ""), "text/html");
+  return html.body.textContent;
+}
+
 // A small WebVTT reader for the fallback: cue timings and text, nothing else.
 function parseVtt(text) {
   const seconds = (stamp) => {
@@ -236,14 +250,7 @@ function parseVtt(text) {
     if (at < 0) continue;
     const [start, rest] = lines[at].split("-->");
     const end = rest.trim().split(/\s+/)[0];
-    const body = lines
-      .slice(at + 1)
-      .join(" ")
-      .replace(/<[^>]*>/g, "")
-      .replace(/&amp;/g, "&")
-      .replace(/&lt;/g, "<")
-      .replace(/&gt;/g, ">")
-      .trim();
+    const body = cueText(lines.slice(at + 1).join(" ")).trim();
     if (body) cues.push({ start: seconds(start), end: seconds(end), text: body });
   }
   return cues;
