@@ -22,6 +22,7 @@ _SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+"
 _UNSPACED_SENTENCE_BREAK = re.compile(
     r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+|(?<=[。！？])(?![」』）】])\s*|(?<=[。！？][」』）】])\s*"
 )
+_UNSPACED_ENDS = ("。", "！", "？", "」", "』", "）", "】", "、", "，")
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|(?<=[、，；：])\s*")
 
 
@@ -50,27 +51,39 @@ def _fits(text: str, max_words: int, max_chars: int) -> bool:
     return len(text) <= max_chars and len(text.split()) <= max_words
 
 
-def _pack(pieces: list[str], max_words: int, max_chars: int, joiner: str) -> list[str]:
+def _joined(pieces: list[str], unspaced: bool) -> str:
+    """Pieces joined as the language writes them: with spaces, or in Japanese and Chinese
+    without, except after a piece that does not end a sentence (a heading, a number): a space
+    there keeps "63" and "3.4" apart and gives the reader a pause."""
+    if not unspaced:
+        return " ".join(pieces)
+    out = pieces[0] if pieces else ""
+    for piece in pieces[1:]:
+        out += ("" if out.endswith(_UNSPACED_ENDS) else " ") + piece
+    return out
+
+
+def _pack(pieces: list[str], max_words: int, max_chars: int, unspaced: bool) -> list[str]:
     """Join consecutive pieces greedily while the result stays within both limits."""
     chunks: list[str] = []
     current: list[str] = []
     words = chars = 0
     for piece in pieces:
         n_words, n_chars = len(piece.split()), len(piece)
-        if current and (words + n_words > max_words or chars + len(joiner) + n_chars > max_chars):
-            chunks.append(joiner.join(current))
+        if current and (words + n_words > max_words or chars + 1 + n_chars > max_chars):
+            chunks.append(_joined(current, unspaced))
             current = []
         if current:
-            words, chars = words + n_words, chars + len(joiner) + n_chars
+            words, chars = words + n_words, chars + 1 + n_chars
         else:
             words, chars = n_words, n_chars
         current.append(piece)
     if current:
-        chunks.append(joiner.join(current))
+        chunks.append(_joined(current, unspaced))
     return chunks
 
 
-def _cut_sentence(sentence: str, max_words: int, max_chars: int, joiner: str) -> list[str]:
+def _cut_sentence(sentence: str, max_words: int, max_chars: int, unspaced: bool) -> list[str]:
     """An overlong sentence cut at , ; : first, then between words, then inside a huge word."""
     pieces: list[str] = []
     for clause in _CLAUSE_BREAK.split(sentence):
@@ -81,7 +94,7 @@ def _cut_sentence(sentence: str, max_words: int, max_chars: int, joiner: str) ->
             continue
         for word in clause.split():
             pieces.extend(word[i : i + max_chars] for i in range(0, len(word), max_chars))
-    return _pack(pieces, max_words, max_chars, joiner)
+    return _pack(pieces, max_words, max_chars, unspaced)
 
 
 def split_into_chunks(
@@ -99,15 +112,15 @@ def split_into_chunks(
     """
     if max_words < 1 or max_chars < 1:
         raise ValueError("max_words and max_chars must be positive")
-    joiner = "" if primary_language(language) in UNSPACED_LANGUAGES else " "
+    unspaced = primary_language(language) in UNSPACED_LANGUAGES
     pieces: list[str] = []
     for paragraph in paragraphs:
         for sentence in split_sentences(paragraph, language):
             if _fits(sentence, max_words, max_chars):
                 pieces.append(sentence)
             else:
-                pieces.extend(_cut_sentence(sentence, max_words, max_chars, joiner))
-    return [chunk for chunk in _pack(pieces, max_words, max_chars, joiner) if has_words(chunk)]
+                pieces.extend(_cut_sentence(sentence, max_words, max_chars, unspaced))
+    return [chunk for chunk in _pack(pieces, max_words, max_chars, unspaced) if has_words(chunk)]
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
