@@ -296,6 +296,11 @@ def speak_into(
                 len(text.split()),
                 attempt,
             )
+        if not any(ch.isalpha() for ch in text):
+            # Some voices say nothing at all for digits (Hebrew, Chuvash, Turkmen, Cherokee):
+            # a chunk of only numbers is silence in them, not a failure.
+            os.replace(scratch, wav_path)
+            return pcm
     finally:
         scratch.unlink(missing_ok=True)
     raise SpeechError(f"eSpeak produced no audio for {text[:60]!r} after {SPEAK_ATTEMPTS} attempts")
@@ -316,7 +321,7 @@ class EspeakSpeaker:
 def open_speaker(voice, rate: int, threads: int = 1) -> EspeakSpeaker:
     """The engine-module entry point (see voices.engine_module); eSpeak runs on one thread."""
     get_engine()  # fails here, at start, when pyttsx3 or eSpeak is missing
-    return EspeakSpeaker(voice.name, rate)
+    return EspeakSpeaker(voice.path or voice.name, rate)
 
 
 def identity(voice) -> str:

@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 MAX_SEGMENT_CHARS = 30_000  # about half an hour of English speech; see the module docstring
 CACHE_VERSION = 2  # bump when a change here alters the audio for the same text
-WARM_UP_TEXT = "1."  # a first word every engine reads in any language
+WARM_UP_TEXT = "a."  # every eSpeak voice says it (some say nothing for "1.")
 
 # Test hook, read only in the child processes: JSON {"kind": "hang"|"segv"|"exit", "marker": str,
 # "once": path}. Before speaking a chunk that contains `marker`, the child misbehaves; with

@@ -50,7 +50,8 @@ class UnknownVoice(LookupError):
 
 @dataclass(frozen=True)
 class Voice:
-    """An installed voice. `name` is the engine's own name for it; `path` its model (Piper)."""
+    """An installed voice. `name` names it in its id; `path` is what the engine loads: the
+    model file (Piper) or the voice file (eSpeak)."""
 
     engine: str
     name: str
@@ -121,6 +122,9 @@ def _espeak_voices() -> list[Voice]:
                 label=f"eSpeak {label}",
                 quality="formant",
                 sample_rate=22050,
+                # What eSpeak loads: its voice file. Language codes do not always work
+                # ("en-gb" and "fr-fr" are refused; their files are gmw/en and roa/fr).
+                path=file,
             )
         )
     return voices
