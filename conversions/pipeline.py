@@ -4,9 +4,11 @@ Plain functions with a progress callback, used by the worker and by `manage.py c
 
 1. pdftext reads the PDF in a child process (time and memory limits) into chapters of clean
    narration text, or fails with a reason a person understands;
-2. speech cuts the text into chunks at sentence ends and speaks them with pyttsx3/eSpeak NG in
-   child processes, encoding MP3 parts as it goes (finished chunks are cached in `workdir`);
-3. audio joins the parts into one tagged MP3 with ID3 chapters, and writes the WebVTT captions.
+2. the book's language is settled (the PDF's /Lang, else detected from the text), and with it
+   the voice, unless one was chosen: the best installed voice for that language;
+3. speech cuts the text into chunks at sentence ends and speaks them with the voice's engine in
+   child processes, encoding MP3 segments as it goes (finished chunks are cached in `workdir`);
+4. audio joins the segments into one tagged MP3 with ID3 chapters, and writes the WebVTT captions.
 
 Progress rises from 0 to 100: reading ~3 %, speaking and encoding ~95 %, joining the rest.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import audio, pdftext, speech
+from .language import LanguageGuess, book_language, count_words, iso_639_2
 
 Progress = Callable[[float], None]
 StopCheck = Callable[[], bool]
@@ -25,9 +28,20 @@ READ_SHARE, SPEAK_SHARE = 3.0, 95.0
 # speech) lets the transcript follow the voice sentence by sentence. Measured on fhs-3.0.pdf
 # with 2 processes: 30-word chunks cost 6 % more time than 250-word ones (412x vs 433x).
 CHUNK_WORDS = 30
+# Japanese and Chinese have no spaces: about the same ten seconds of speech in characters
+# (Kokoro reads ~430 characters a minute).
+CHUNK_CHARS_UNSPACED = 70
 SPEECH_FAILED = (
     "The speech engine failed on part of this PDF, even after a retry. Try again; if it keeps "
-    "failing, the text may contain something eSpeak cannot read."
+    "failing, the text may contain something the voice cannot read."
+)
+VOICE_GONE = (
+    "The voice chosen for this book ({voice}) is no longer installed. Try again to have it "
+    "read by the best voice for its language, or choose another voice."
+)
+VOICE_FAILED = (
+    "The voice {voice} could not start ({reason}). Try again with another voice, or ask the "
+    "administrator."
 )
 
 
@@ -49,6 +63,22 @@ class ConversionResult:
     page_count: int = 0
     chapters: list[tuple[str, float]] = field(default_factory=list)  # (title, start in seconds)
     words: int = 0
+    language: str = ""  # the book's language ("en", "ru", a PDF's "en-gb")
+    voice: str = ""  # the id of the voice that read it
+    note: str = ""  # for the listener: why the language or the voice is a fallback
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a book is read: its language (and how it was found) and the voice."""
+
+    language: LanguageGuess
+    voice: speech.Voice
+    voice_note: str = ""
+
+    @property
+    def note(self) -> str:
+        return " ".join(n for n in (self.language.note, self.voice_note) if n)
 
 
 def read_document(pdf: Path, password: str | None = None) -> pdftext.Document:
@@ -59,23 +89,58 @@ def read_document(pdf: Path, password: str | None = None) -> pdftext.Document:
         raise ConversionError(str(error)) from error
 
 
+def plan_reading(doc: pdftext.Document, voice: str) -> Plan:
+    """The book's language, and the voice: the one asked for, or the best for the language.
+
+    `voice` is a voice id or "auto" (or blank). A voice that is not installed (removed after
+    the book was queued) is a ConversionError that says so.
+    """
+    paragraphs = [p for chapter in doc.chapters for p in chapter.paragraphs]
+    language = book_language(doc.language, paragraphs)
+    if voice and voice != speech.AUTOMATIC:
+        try:
+            return Plan(language, speech.get_voice(voice))
+        except speech.UnknownVoice:
+            raise ConversionError(VOICE_GONE.format(voice=voice)) from None
+    try:
+        chosen, note = speech.choose_voice(language.code)
+    except speech.UnknownVoice as error:
+        raise ConversionError(
+            f"No voice is installed that could read this book ({error})."
+        ) from None
+    return Plan(language, chosen, note)
+
+
+def chunk_chapters(doc: pdftext.Document, language: str) -> list[tuple[str, list[str]]]:
+    """(title, chunks) per chapter: chunks of about ten seconds of speech, one caption each."""
+    unspaced = speech.primary_language(language) in speech.chunking.UNSPACED_LANGUAGES
+    limits = {"max_chars": CHUNK_CHARS_UNSPACED} if unspaced else {"max_words": CHUNK_WORDS}
+    return [
+        (chapter.title, speech.split_into_chunks(chapter.paragraphs, language=language, **limits))
+        for chapter in doc.chapters
+    ]
+
+
 def convert_pdf(
     pdf: Path,
     workdir: Path,
     *,
     title: str | None = None,
-    voice: str,
+    voice: str = speech.AUTOMATIC,
     rate: int,
     processes: int | None = None,
     progress: Progress = lambda percent: None,
     should_stop: StopCheck = lambda: False,
     password: str | None = None,
+    on_plan: Callable[[Plan], None] = lambda plan: None,
 ) -> ConversionResult:
-    """Convert `pdf` into `workdir`/book.mp3 and book.vtt.
+    """Convert `pdf` into `workdir`/book.mp3 and book.vtt, read by `voice` ("auto": the best
+    voice for the book's language).
 
     `workdir` also keeps the spoken chunks, so a second call for the same PDF (a retried or
     resumed job) speaks only what is missing. `should_stop()` is asked as the work goes on;
-    when it returns True the conversion raises Interrupted, keeping what is done.
+    when it returns True the conversion raises Interrupted, keeping what is done. `on_plan` is
+    told the language and the voice as soon as they are settled, before the speaking starts.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -83,13 +148,12 @@ def convert_pdf(
     doc = read_document(pdf, password)
     if should_stop():
         raise Interrupted()
+    plan = plan_reading(doc, voice)
+    on_plan(plan)
     progress(READ_SHARE)
 
-    chapters = [
-        (chapter.title, speech.split_into_chunks(chapter.paragraphs, max_words=CHUNK_WORDS))
-        for chapter in doc.chapters
-    ]
-    words = sum(len(chunk.split()) for _, chunks in chapters for chunk in chunks)
+    chapters = chunk_chapters(doc, plan.language.code)
+    words = sum(count_words(chunk) for _, chunks in chapters for chunk in chunks)
 
     def spoken(fraction: float) -> None:
         if should_stop():
@@ -97,18 +161,23 @@ def convert_pdf(
         progress(READ_SHARE + SPEAK_SHARE * fraction)
 
     try:
-        parts = speech.speak_chapters(
-            chapters, workdir / "speech", voice=voice, rate=rate, processes=processes,
+        spoken_chapters = speech.speak_chapters(
+            chapters, workdir / "speech", voice=plan.voice, rate=rate, processes=processes,
             progress=spoken,
         )  # fmt: skip
+    except speech.VoiceUnusable as error:
+        raise ConversionError(VOICE_FAILED.format(voice=plan.voice.label, reason=error)) from error
     except speech.SpeechError as error:
         raise ConversionError(SPEECH_FAILED) from error
 
     title = title or doc.title or Path(pdf).stem
     mp3, vtt = workdir / "book.mp3", workdir / "book.vtt"
-    duration = audio.write_audiobook(parts, mp3, title=title, author=doc.author)
-    audio.write_webvtt(parts, vtt)
-    starts = [start / 1000 for start, _ in audio.chapter_times(parts)]
+    duration = audio.write_audiobook(
+        spoken_chapters, mp3, title=title, author=doc.author,
+        language=iso_639_2(plan.language.code),
+    )  # fmt: skip
+    audio.write_webvtt(spoken_chapters, vtt)
+    starts = [start / 1000 for start, _ in audio.chapter_times(spoken_chapters)]
     progress(100)
     return ConversionResult(
         mp3=mp3,
@@ -117,16 +186,23 @@ def convert_pdf(
         title=title,
         author=doc.author,
         page_count=doc.page_count,
-        chapters=[(part.title, start) for part, start in zip(parts, starts, strict=True)],
+        chapters=[(c.title, start) for c, start in zip(spoken_chapters, starts, strict=True)],
         words=words,
+        language=plan.language.code,
+        voice=plan.voice.id,
+        note=plan.note,
     )
 
 
-def convert_book(pdf: Path, workdir: Path, *, progress, should_stop, processes=None, title=None):
-    """The worker's entry point: `convert_pdf` with the voice and rate from the settings."""
+def convert_book(
+    pdf: Path, workdir: Path, *, progress, should_stop, processes=None, title=None, voice="",
+    on_plan=lambda plan: None,
+):  # fmt: skip
+    """The worker's entry point: `convert_pdf` with the rate, and the voice unless the book
+    has its own, from the settings."""
     from django.conf import settings
 
     return convert_pdf(
-        pdf, workdir, title=title, voice=settings.TTS_VOICE, rate=settings.TTS_RATE,
-        processes=processes, progress=progress, should_stop=should_stop,
+        pdf, workdir, title=title, voice=voice or settings.TTS_VOICE, rate=settings.TTS_RATE,
+        processes=processes, progress=progress, should_stop=should_stop, on_plan=on_plan,
     )  # fmt: skip

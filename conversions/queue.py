@@ -166,6 +166,35 @@ def complete_job(claim: Claim, audio_name: str, details: dict | None = None) -> 
     return retry_on_disconnect(write)
 
 
+def record_plan(claim: Claim, plan) -> None:
+    """Show how a book is being read (its language and voice) while its first conversion runs.
+
+    A book that already has audio keeps the details of that audio until the new one completes
+    (complete_job writes them then). Raises JobLost when the job is no longer ours.
+    """
+
+    def write():
+        with transaction.atomic():
+            if not claim.job().exists():
+                raise JobLost()
+            if (
+                Audiobook.objects.filter(pk=claim.book_id, audio_path__isnull=False)
+                .exclude(audio_path="")
+                .exists()
+            ):
+                return
+            AudiobookDetails.objects.update_or_create(
+                audiobook_id=claim.book_id,
+                defaults={
+                    "language": plan.language.code,
+                    "voice": plan.voice.id,
+                    "reading_note": plan.note[:500],
+                },
+            )
+
+    retry_on_disconnect(write)
+
+
 def fail_job(claim: Claim, message: str) -> bool:
     """Mark the job and its book failed with a user-facing `message`; False if it was lost."""
 
@@ -254,10 +283,9 @@ class Recovery:
                 return 1
             in_a_row = self._stops_in_a_row(book_id)
             if in_a_row <= self.max_retries:
-                ConversionJob.objects.create(audiobook_id=book_id)
-                Audiobook.objects.filter(pk=book_id).update(
-                    status=BookStatus.PENDING, updated_at=now
-                )
+                from library.services import start_conversion
+
+                start_conversion(Audiobook.objects.get(pk=book_id), limit_queue=False)
                 log.warning("job %s lost its worker; queued attempt %d", job_id, in_a_row + 1)
             else:
                 ConversionJob.objects.filter(pk=job_id).update(

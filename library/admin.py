@@ -65,9 +65,23 @@ class AudiobookAdmin(admin.ModelAdmin):
 
     @admin.action(description="Queue a new conversion")
     def queue_conversion(self, request, queryset):
+        queued, skipped = 0, []
         for book in queryset:
-            services.queue_conversion(book)
-        self.message_user(request, f"Queued {len(queryset)} conversion(s).", messages.SUCCESS)
+            try:
+                # The administrator's action is not held to the owner's queue limit.
+                services.start_conversion(book, limit_queue=False)
+                queued += 1
+            except services.AlreadyConverting:
+                skipped.append(book.title)
+        if queued:
+            self.message_user(request, f"Queued {queued} conversion(s).", messages.SUCCESS)
+        if skipped:
+            names = ", ".join(f"“{title}”" for title in skipped)
+            self.message_user(
+                request,
+                f"Skipped {len(skipped)} already waiting or converting: {names}.",
+                messages.WARNING,
+            )
 
     def save_model(self, request, obj, form, change):
         # Only what the form edits: the worker may be writing status and audio_path right now.

@@ -15,6 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from pypdf.errors import DependencyError
 
 from audiobooker.disk import is_disk_full
+from conversions import speech
 from conversions.pdftext import REASONS, PdfError, inspect_pdf, plain_title
 
 from .models import Audiobook
@@ -74,6 +75,41 @@ class TitleField(forms.CharField):
         return plain_title(super().to_python(value))
 
 
+def voice_label(voice: speech.Voice) -> str:
+    """How a voice shows in a list: its name, and whether it is natural or eSpeak's fast one."""
+    kind = "natural" if voice.natural else "robotic, fast"
+    return f"{voice.label} · {kind}"
+
+
+def voice_choices() -> list:
+    """Automatic first, then every installed voice, grouped by language (languages A-Z; in a
+    language the best voice first)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for voice in speech.installed_voices():
+        groups.setdefault(speech.language_name(voice.language), []).append(
+            (voice.id, voice_label(voice))
+        )
+    return [(speech.AUTOMATIC, AUTOMATIC_LABEL), *sorted(groups.items())]
+
+
+AUTOMATIC_LABEL = "Automatic (the best voice for the book's language)"
+
+
+class VoiceField(forms.ChoiceField):
+    """A voice from those installed now, or "auto"; anything else is invalid."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Voice")
+        kwargs.setdefault("initial", speech.AUTOMATIC)
+        super().__init__(choices=voice_choices, required=False, **kwargs)
+        self.error_messages["invalid_choice"] = (
+            "There is no voice %(value)s here. Choose one from the list."
+        )
+
+    def clean(self, value):
+        return super().clean(value) or speech.AUTOMATIC
+
+
 class UploadForm(forms.Form):
     pdf = MultipleFileField(
         label="PDF files",
@@ -93,6 +129,11 @@ class UploadForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
         help_text="Only for a PDF that needs a password to open. Audiobooker keeps an unlocked "
         "copy, so the password is not stored.",
+    )
+    voice = VoiceField(
+        help_text="Automatic finds the book's language and picks the best voice installed for "
+        "it. Natural voices sound like a person; eSpeak's are robotic but read about 100 "
+        "languages."
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -260,6 +301,12 @@ def write_decrypted(path, password: str, out) -> None:
             document.save(out, flags=pdfium_c.FPDF_REMOVE_SECURITY)
         finally:
             document.close()
+
+
+class ConvertForm(forms.Form):
+    """Converting a book again (after a failure, or with another voice)."""
+
+    voice = VoiceField()
 
 
 class RenameForm(forms.Form):

@@ -87,6 +87,21 @@ class AudiobookDetails(models.Model):
     duration = models.FloatField(null=True, blank=True, help_text="Seconds of audio.")
     audio_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes of MP3.")
     chapters = models.JSONField(default=list, blank=True, help_text='[{"title", "start"}, ...]')
+    voice_choice = models.CharField(
+        max_length=200, blank=True, default="",
+        help_text="The voice its owner chose for its conversions; empty: the best voice for "
+        "its language.",
+    )  # fmt: skip
+    language = models.CharField(
+        max_length=35, blank=True, default="", help_text="Its language, as a BCP 47 tag."
+    )
+    voice = models.CharField(
+        max_length=200, blank=True, default="", help_text="The voice that reads its audio."
+    )
+    reading_note = models.CharField(
+        max_length=500, blank=True, default="",
+        help_text="Why its language or voice is a fallback, for the listener.",
+    )  # fmt: skip
 
     class Meta:
         db_table = "audiobook_details"

@@ -24,14 +24,83 @@ from .models import Audiobook, AudiobookDetails, transcript_name_for
 log = logging.getLogger(__name__)
 
 
+class ConversionRefused(Exception):
+    """A conversion that cannot be queued now; str(error) says why, in words for the user."""
+
+
+class AlreadyConverting(ConversionRefused):
+    """The book already has a job waiting or running: one attempt at a time."""
+
+
+class QueueFull(ConversionRefused):
+    """Its owner already has MAX_QUEUED_PER_USER books waiting or converting."""
+
+
+def queue_full_message(limit: int) -> str:
+    return (
+        f"You already have {limit} book{'s' if limit != 1 else ''} waiting or converting, as "
+        "many as one person may have at once. Try again when some of them are done."
+    )
+
+
+def start_conversion(
+    book: Audiobook, *, voice: str | None = None, limit_queue: bool = True
+) -> ConversionJob:
+    """Queue a conversion of `book`: the only way a job is created.
+
+    Refuses (AlreadyConverting) while the book has a job waiting or running, and (QueueFull)
+    when its owner would have more than MAX_QUEUED_PER_USER books waiting or converting. Both
+    are decided under locks taken in this transaction, so that requests arriving together
+    cannot pass them side by side: the book's row, and its owner's row (PostgreSQL; SQLite's
+    IMMEDIATE transactions already admit one writer at a time). `voice` (an id, or "auto")
+    replaces the book's chosen voice; None keeps it. `limit_queue=False` is for the worker
+    queueing a new attempt of a book that was already counted as waiting.
+    """
+    from accounts.models import User
+
+    with transaction.atomic():
+        if book.user_id is not None and limit_queue:
+            User.objects.select_for_update().filter(pk=book.user_id).first()
+        Audiobook.objects.select_for_update().filter(pk=book.pk).first()
+        if ConversionJob.objects.filter(
+            audiobook=book, status__in=ConversionJob.ACTIVE_STATUSES
+        ).exists():
+            raise AlreadyConverting(f"“{book.title}” is already waiting or converting.")
+        if book.user_id is not None and limit_queue:
+            limit = settings.MAX_QUEUED_PER_USER
+            others = (
+                Audiobook.objects.filter(user_id=book.user_id, status__in=Audiobook.ACTIVE_STATUSES)
+                .exclude(pk=book.pk)
+                .count()
+            )
+            if others + 1 > limit:
+                raise QueueFull(queue_full_message(limit))
+        if voice is not None:
+            AudiobookDetails.objects.update_or_create(
+                audiobook=book, defaults={"voice_choice": "" if voice == "auto" else voice}
+            )
+        Audiobook.objects.filter(pk=book.pk).update(
+            status=Audiobook.Status.PENDING, updated_at=timezone.now()
+        )
+        book.status = Audiobook.Status.PENDING
+        return ConversionJob.objects.create(audiobook=book)
+
+
 def create_audiobook(
-    user, upload, *, title: str, page_count: int | None = None, author: str = ""
+    user,
+    upload,
+    *,
+    title: str,
+    page_count: int | None = None,
+    author: str = "",
+    voice: str = "",
 ) -> Audiobook:
     """Store an uploaded PDF and queue its conversion: file, book and first job together.
 
     The file is streamed to storage under the book's UUID (never the uploaded name) before the
-    rows are written; if writing the rows fails, the file is removed again, so nothing is kept
-    half-way.
+    rows are written; if writing the rows fails (or the queue is full: ConversionRefused), the
+    file is removed again, so nothing is kept half-way. `voice` is the voice chosen for it
+    ("" or "auto": the best one for its language).
     """
     book = Audiobook(
         user=user,
@@ -43,8 +112,13 @@ def create_audiobook(
     try:
         with transaction.atomic():
             book.save(force_insert=True)
-            AudiobookDetails.objects.create(audiobook=book, page_count=page_count, author=author)
-            ConversionJob.objects.create(audiobook=book)
+            AudiobookDetails.objects.create(
+                audiobook=book,
+                page_count=page_count,
+                author=author,
+                voice_choice="" if voice == "auto" else voice,
+            )
+            start_conversion(book)
     except BaseException:
         remove_files([book.pdf_path.name])
         raise
@@ -69,14 +143,6 @@ def store_file(name: str, content) -> str:
         if not existed:
             remove_files([name])
         raise
-
-
-@transaction.atomic
-def queue_conversion(book: Audiobook) -> ConversionJob:
-    """Queue a new conversion attempt: a new job row, and the book back to pending."""
-    Audiobook.objects.filter(pk=book.pk).update(status=Audiobook.Status.PENDING)
-    book.status = Audiobook.Status.PENDING
-    return ConversionJob.objects.create(audiobook=book)
 
 
 def storage_names(book: Audiobook) -> list[str]:

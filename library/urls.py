@@ -9,6 +9,10 @@ app_name = "library"
 urlpatterns = [
     path("", views.book_list, name="list"),
     path("upload/", views.upload, name="upload"),
+    path("voices/", views.voices, name="voices"),
+    # Voice ids hold ":" and "/" ("espeak:sit/yue"); the view looks them up, never uses them
+    # as a path.
+    path("voices/<path:voice_id>/sample.mp3", views.voice_sample, name="voice_sample"),
     path("<uuid:pk>/", views.detail, name="detail"),
     path("<uuid:pk>/audio.mp3", views.audio, name="audio"),
     path("<uuid:pk>/transcript.vtt", views.transcript, name="transcript"),

@@ -13,9 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -24,11 +23,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audiobooker.disk import is_disk_full
+from conversions import samples, speech
 from conversions.models import ConversionJob
 
 from . import services, streaming, uploads
 from .access import books_of, get_book_for_user
-from .forms import LibraryFilterForm, RenameForm, UploadForm
+from .forms import ConvertForm, LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,11 @@ def upload(request):
             # 413 when a file was refused for its size as it came in (the form says which).
             status = 413 if uploads.had_too_large(request) else 422
             return render(request, "library/upload.html", context, status=status)
-        books = store_uploads(request.user, form.cleaned_data["pdfs"])
+        books = store_uploads(request.user, form.cleaned_data["pdfs"], form.cleaned_data["voice"])
+    except services.ConversionRefused as error:
+        # The queue filled up between the form's check and the insert (uploads side by side).
+        form.add_error(None, str(error))
+        return render(request, "library/upload.html", context, status=422)
     except Exception as error:  # OSError, or the database's own disk full
         if not is_disk_full(error):
             raise
@@ -171,15 +175,20 @@ def upload_too_long(request, length: int):
     return render(request, "library/upload.html", context, status=413)
 
 
-def store_uploads(user, pdfs) -> list[Audiobook]:
+def store_uploads(user, pdfs, voice: str) -> list[Audiobook]:
     """All of the checked PDFs, or none: a failure half-way removes the books made so far."""
     books = []
     try:
         for pdf in pdfs:
             books.append(
                 services.create_audiobook(
-                    user, pdf.file, title=pdf.title, page_count=pdf.page_count, author=pdf.author
-                )
+                    user,
+                    pdf.file,
+                    title=pdf.title,
+                    page_count=pdf.page_count,
+                    author=pdf.author,
+                    voice=voice,
+                )  # fmt: skip
             )
     except BaseException:
         for book in books:
@@ -189,7 +198,7 @@ def store_uploads(user, pdfs) -> list[Audiobook]:
 
 
 @login_required
-def detail(request, pk, rename_form=None, http_status=200):
+def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
     book = get_book_for_user(request, pk, with_newest_job(Audiobook.objects))
     state = book_state(book)
     details = details_of(book)
@@ -198,11 +207,48 @@ def detail(request, pk, rename_form=None, http_status=200):
         "book": book,
         "state": state,
         "details": details,
+        "reading": reading_of(details),
         "chapters": chapters,
-        "playable": book.status == Audiobook.Status.COMPLETED and bool(book.audio_path),
+        # A book being converted again keeps its finished audio until the new one is done.
+        "playable": bool(book.audio_path),
         "rename_form": rename_form or RenameForm(initial={"title": book.title}),
+        "convert_form": convert_form or ConvertForm(initial={"voice": chosen_voice(details)}),
     }
     return render(request, "library/detail.html", context, status=http_status)
+
+
+def voice_named(voice_id: str) -> str:
+    """A voice's label, or its id when it is no longer installed."""
+    try:
+        return speech.get_voice(voice_id).label
+    except speech.UnknownVoice:
+        return voice_id
+
+
+def chosen_voice(details) -> str:
+    """The voice to offer for the next conversion: the book's own choice while it is still
+    installed, else automatic."""
+    choice = details.voice_choice if details else ""
+    if choice:
+        try:
+            return speech.get_voice(choice).id
+        except speech.UnknownVoice:
+            pass
+    return speech.AUTOMATIC
+
+
+def reading_of(details) -> dict:
+    """How the book is read, for the page: its language, its voice, and a note when either is
+    a fallback ("" where not known yet)."""
+    if details is None:
+        return {"language": "", "voice": "", "note": "", "choice": ""}
+    return {
+        "language": speech.language_name(details.language) if details.language else "",
+        "language_code": details.language,
+        "voice": voice_named(details.voice) if details.voice else "",
+        "note": details.reading_note,
+        "choice": voice_named(details.voice_choice) if details.voice_choice else "",
+    }
 
 
 def chapter_list(chapters) -> list[dict]:
@@ -222,6 +268,35 @@ def chapter_list(chapters) -> list[dict]:
 
 def wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_safe
+def voices(request):
+    """Every installed voice, grouped by language, each with a sample to listen to."""
+    groups: dict[str, list] = {}
+    for voice in speech.installed_voices():
+        groups.setdefault(speech.language_name(voice.language), []).append(voice)
+    context = {"groups": sorted(groups.items()), "default": settings.TTS_VOICE}
+    return render(request, "library/voices.html", context)
+
+
+@login_required
+@require_safe
+def voice_sample(request, voice_id):
+    """A short sample of an installed voice (made the first time it is asked for)."""
+    try:
+        voice = speech.get_voice(voice_id)
+    except speech.UnknownVoice:
+        raise Http404("No such voice.") from None
+    try:
+        path = samples.sample_path(voice)
+    except speech.SpeechError as error:
+        log.error("sample of %s failed: %s", voice, error)
+        raise Http404("This voice cannot speak here.") from None
+    response = FileResponse(open(path, "rb"), content_type="audio/mpeg")  # noqa: SIM115
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @login_required
@@ -245,14 +320,22 @@ def rename(request, pk):
 @login_required
 @require_POST
 def retry(request, pk):
-    with transaction.atomic():
-        book = get_book_for_user(request, pk, Audiobook.objects.select_for_update())
-        if book.status != Audiobook.Status.FAILED:
-            # A second click, or a book that is already queued: one attempt at a time.
-            messages.info(request, f"“{book.title}” is {book.get_status_display().lower()}.")
-            return redirect("library:detail", book.pk)
-        services.queue_conversion(book)
-    messages.success(request, f"“{book.title}” is queued for another try.")
+    """Convert a failed book again, or a finished one with another voice (a new job; the
+    finished audio stays playable until the new audio is done)."""
+    book = get_book_for_user(request, pk)
+    form = ConvertForm(request.POST)
+    if not form.is_valid():
+        return detail(request, pk, convert_form=form, http_status=422)
+    try:
+        services.start_conversion(book, voice=form.cleaned_data["voice"])
+    except services.ConversionRefused as error:
+        # A second click, a book already queued, or a full queue: one attempt at a time.
+        messages.info(request, str(error))
+        return redirect("library:detail", book.pk)
+    if book.audio_path:
+        messages.success(request, f"“{book.title}” is queued to be converted again.")
+    else:
+        messages.success(request, f"“{book.title}” is queued for another try.")
     return redirect("library:detail", book.pk)
 
 

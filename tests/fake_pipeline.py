@@ -31,7 +31,10 @@ def _log(event: str, workdir: Path) -> None:
             os.close(fd)
 
 
-def convert_book(pdf: Path, workdir: Path, *, progress, should_stop, processes=None, title=None):
+def convert_book(
+    pdf: Path, workdir: Path, *, progress, should_stop, processes=None, title=None, voice="",
+    on_plan=None,
+):  # fmt: skip
     data = Path(pdf).read_bytes()
     steps = int(os.environ.get("FAKE_PIPELINE_STEPS", "5"))
     seconds = float(os.environ.get("FAKE_PIPELINE_STEP_SECONDS", "0.01"))

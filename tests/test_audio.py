@@ -1,4 +1,4 @@
-"""Audio: MP3 parts from real eSpeak speech and real lameenc, joined, tagged, with WebVTT.
+"""Audio: MP3 segments from real eSpeak speech and real lameenc, joined, tagged, with WebVTT.
 
 ffmpeg and ffprobe check the files the way players read them (`make test` installs them;
 tests/needs.py says what happens where they are missing), mutagen checks the tags.
@@ -18,11 +18,10 @@ from mutagen.mp3 import MP3
 from conversions import speech
 from conversions.audio import (
     CODEC_DELAY_SAMPLES,
-    SAMPLE_RATE,
-    AudioPart,
+    AudioSegment,
     ChapterAudio,
     Mp3FrameCounter,
-    Mp3PartWriter,
+    Mp3SegmentWriter,
     chapter_times,
     count_mp3_frames,
     write_audiobook,
@@ -30,6 +29,7 @@ from conversions.audio import (
 )
 from tests.needs import require_tool
 
+SAMPLE_RATE = 22050  # eSpeak's
 FRAME = 576 / SAMPLE_RATE  # seconds in one MPEG-2 Layer III frame at 22.05 kHz
 
 BOOK = [
@@ -41,7 +41,7 @@ BOOK = [
 
 def pcm_of(text: str, folder: Path) -> bytes:
     wav = folder / "chunk.wav"
-    speech.speak_to_wav(text, wav)
+    speech.speak_to_wav(text, wav, voice=speech.get_voice("espeak:en-us"), rate=175)
     with wave.open(str(wav), "rb") as w:
         return w.readframes(w.getnframes())
 
@@ -56,7 +56,7 @@ def book(tmp_path_factory):
         splits = [len(texts)] if c < 2 else [2, len(texts)]
         parts, start = [], 0
         for p, end in enumerate(splits):
-            writer = Mp3PartWriter(folder / f"part{c}-{p}.mp3")
+            writer = Mp3SegmentWriter(folder / f"part{c}-{p}.mp3", sample_rate=SAMPLE_RATE)
             for text in texts[start:end]:
                 pcm = pcm_of(text, folder)
                 writer.add_chunk([pcm[:1001], pcm[1001:]])  # blocks split inside a sample
@@ -76,7 +76,7 @@ def joined(book, tmp_path_factory):
 
 def test_parts_are_plain_frames_holding_all_the_speech(book):
     _, chapters = book
-    for part in (p for c in chapters for p in c.parts):
+    for part in (p for c in chapters for p in c.segments):
         data = part.mp3_path.read_bytes()
         assert data[:2] == b"\xff\xf3"  # MPEG-2 Layer III, no ID3 and no other header first
         assert b"Xing" not in data[:200] and b"Info" not in data[:200]
@@ -89,7 +89,7 @@ def test_parts_are_plain_frames_holding_all_the_speech(book):
 def test_the_joined_mp3_plays_for_the_summed_duration(book, joined):
     _, chapters = book
     out, total = joined
-    parts = [p for c in chapters for p in c.parts]
+    parts = [p for c in chapters for p in c.segments]
 
     assert total == pytest.approx(sum(p.duration for p in parts), abs=1e-9)
     info = MP3(out).info
@@ -127,7 +127,7 @@ def test_tags_and_chapters(book, joined):
     starts, position = [], 0
     for chapter in chapters:
         starts.append(round(position / SAMPLE_RATE * 1000))
-        position += sum(p.samples for p in chapter.parts)
+        position += sum(p.samples for p in chapter.segments)
     for n, (chapter, start) in enumerate(zip(chapters, starts, strict=True), 1):
         chap = chaps[f"ch{n}"]
         assert chap.sub_frames["TIT2"].text == [chapter.title]
@@ -195,7 +195,7 @@ def test_webvtt_gives_each_chunk_its_exact_span(book, joined, tmp_path):
     durations = [d for c in chapters for d in c.chunk_durations]
     assert all(abs((e - s) - d) <= 0.0011 for (s, e, _), d in zip(cues, durations, strict=True))
     # Chapter 2 starts where chapter 1's part ends, plus the codec delay.
-    second = chapters[0].parts[0].samples + CODEC_DELAY_SAMPLES
+    second = chapters[0].segments[0].samples + CODEC_DELAY_SAMPLES
     assert cues[3][0] == pytest.approx(second / SAMPLE_RATE, abs=0.001)
 
 
@@ -212,7 +212,7 @@ def test_codec_delay_matches_what_a_decoder_outputs(tmp_path):
             for i in range(n)
         ),
     )
-    writer = Mp3PartWriter(tmp_path / "chirp.mp3")
+    writer = Mp3SegmentWriter(tmp_path / "chirp.mp3", sample_rate=SAMPLE_RATE)
     writer.add_chunk([signal.tobytes()])
     writer.close()
     decoded = array.array("h")
@@ -233,7 +233,7 @@ def test_codec_delay_matches_what_a_decoder_outputs(tmp_path):
 
 def test_an_info_frame_would_be_dropped(book):
     _, chapters = book
-    data = chapters[0].parts[0].mp3_path.read_bytes()
+    data = chapters[0].segments[0].mp3_path.read_bytes()
     first = data[: count_frame_length(data)]
     info = first[:13] + b"Info" + first[17:]  # a gapless header where lame would put one
 
@@ -243,7 +243,7 @@ def test_an_info_frame_would_be_dropped(book):
     )
     counter.close()
     assert passed == data
-    assert counter.frames == chapters[0].parts[0].frames
+    assert counter.frames == chapters[0].segments[0].frames
 
 
 def count_frame_length(data: bytes) -> int:
@@ -253,7 +253,7 @@ def count_frame_length(data: bytes) -> int:
 
 def test_outputs_appear_whole_or_not_at_all(book, tmp_path):
     _, chapters = book
-    missing = AudioPart(tmp_path / "gone.mp3", 10, (5000,))
+    missing = AudioSegment(tmp_path / "gone.mp3", 10, (5000,), 576, SAMPLE_RATE)
     broken = [*chapters, ChapterAudio("Lost", ("Lost",), (missing,))]
     out = tmp_path / "book.mp3"
     out.write_bytes(b"previous good file")
@@ -266,14 +266,14 @@ def test_outputs_appear_whole_or_not_at_all(book, tmp_path):
 
 def test_mismatched_texts_and_timings_are_refused(book, tmp_path):
     _, chapters = book
-    bad = ChapterAudio("Bad", ("only one text",), chapters[2].parts)
+    bad = ChapterAudio("Bad", ("only one text",), chapters[2].segments)
     with pytest.raises(ValueError, match="do not match"):
         write_webvtt([bad], tmp_path / "x.vtt")
     assert not (tmp_path / "x.vtt").exists()
 
 
 def test_a_chunk_must_be_whole_samples(tmp_path):
-    writer = Mp3PartWriter(tmp_path / "odd.mp3")
+    writer = Mp3SegmentWriter(tmp_path / "odd.mp3", sample_rate=SAMPLE_RATE)
     with pytest.raises(ValueError, match="16-bit"):
         writer.add_chunk([b"\x00\x01\x02"])
     writer.abort()

@@ -249,7 +249,7 @@ def test_no_room_for_the_finished_audio_fails_the_book_and_keeps_no_part_of_it(
     assert_failed_for_disk_space(book, media)
 
     media.make_room()
-    services.queue_conversion(book)
+    services.start_conversion(book)
     assert run_worker(processes=2) == 1
     book.refresh_from_db()
     assert book.status == "completed"

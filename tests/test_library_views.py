@@ -627,12 +627,14 @@ def test_retry_a_failed_conversion(owner, user):
     assert book.jobs.count() == 2
 
 
-def test_retry_is_only_for_failed_books(owner, user):
+def test_a_finished_book_converted_again_stays_playable_meanwhile(owner, user):
     book = completed_book(user)
-    owner.post(f"/library/{book.pk}/retry/")
-    assert book.jobs.count() == 1
+    owner.post(f"/library/{book.pk}/retry/", {"voice": "espeak:en-gb"})
+    assert book.jobs.count() == 2
     book.refresh_from_db()
-    assert book.status == Audiobook.Status.COMPLETED
+    assert book.status == Audiobook.Status.PENDING
+    assert book.details.voice_choice == "espeak:en-gb"
+    assert owner.get(f"/library/{book.pk}/audio.mp3").status_code == 200
 
 
 def test_delete_asks_first_then_removes_rows_and_files(

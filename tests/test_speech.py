@@ -1,4 +1,4 @@
-"""Speech: chunking, eSpeak through pyttsx3 (real engine), the chunk cache and the child pool.
+"""Speech: chunking, eSpeak through pyttsx3 (real engine), the chunk cache and the process pool.
 
 Everything here speaks with the real eSpeak NG. Faults (a hang, a crash, a dead parent) are
 injected into real child processes through speech.FAULT_ENV.
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conversions import audio, speech
-from conversions.audio import SAMPLE_RATE
+from conversions.speech.espeak import SAMPLE_RATE, SpeechEngine
 from tests.corpus import REPO
 
 PROSE = (
@@ -29,6 +29,14 @@ PROSE = (
     "broke over the wall, and the spray froze on the windows of the lamp room. Nobody in the "
     "village remembered a night when the light had failed."
 )
+
+
+def espeak_voice(name: str = "en-us") -> speech.Voice:
+    """An eSpeak voice by its eSpeak name (also one that does not exist, for the failures)."""
+    return speech.Voice("espeak", name, "en-us", f"eSpeak {name}", "formant", SAMPLE_RATE)
+
+
+EN = espeak_voice()
 
 
 def read_wav(path: Path) -> tuple[wave._wave_params, array.array]:
@@ -82,7 +90,7 @@ def test_chunks_stay_within_limits_and_end_at_sentence_ends():
 
 def test_default_chunks_are_at_most_250_words():
     chunks = speech.split_into_chunks([PROSE] * 40)
-    assert max(len(c.split()) for c in chunks) <= speech.MAX_CHUNK_WORDS == 250
+    assert max(len(c.split()) for c in chunks) <= speech.chunking.MAX_CHUNK_WORDS == 250
     assert min(len(c.split()) for c in chunks) > 150  # sentences are packed, not one per chunk
 
 
@@ -122,7 +130,7 @@ def test_speakable_text_defuses_markup_and_control_characters():
 @pytest.fixture(scope="module")
 def prose_wav(tmp_path_factory):
     path = tmp_path_factory.mktemp("speech") / "prose.wav"
-    samples = speech.speak_to_wav(PROSE, path, voice="en", rate=175)
+    samples = speech.speak_to_wav(PROSE, path, voice=EN, rate=175)
     return path, samples
 
 
@@ -143,7 +151,7 @@ def test_each_utterance_gets_its_own_rate(prose_wav, tmp_path):
     # these came out at the previous or default rate.
     _, normal = prose_wav
     for rate in (350, 175, 350, 120):
-        samples = speech.speak_to_wav(PROSE, tmp_path / f"{rate}.wav", voice="en", rate=rate)
+        samples = speech.speak_to_wav(PROSE, tmp_path / f"{rate}.wav", voice=EN, rate=rate)
         assert samples / normal == pytest.approx(175 / rate, rel=0.2)
 
 
@@ -151,23 +159,25 @@ def test_blank_text_gives_an_empty_wav_without_calling_espeak(tmp_path, monkeypa
     def boom(*args, **kwargs):
         raise AssertionError("eSpeak must not be called for blank text")
 
-    monkeypatch.setattr(speech.SpeechEngine, "synthesize", boom)
-    assert speech.speak_to_wav("  \n\t ", tmp_path / "blank.wav") == 0
+    monkeypatch.setattr(SpeechEngine, "synthesize", boom)
+    assert speech.speak_to_wav("  \n\t ", tmp_path / "blank.wav", voice=EN, rate=175) == 0
     assert read_wav(tmp_path / "blank.wav")[0].nframes == 0
 
 
 def test_markup_is_spoken_literally_not_obeyed(tmp_path):
     # With markup obeyed, <break time="20s"/> would be 20 seconds of silence.
-    obeyed = speech.speak_to_wav('a <break time="20s"/> b', tmp_path / "break.wav")
+    obeyed = speech.speak_to_wav(
+        'a <break time="20s"/> b', tmp_path / "break.wav", voice=EN, rate=175
+    )
     assert obeyed / SAMPLE_RATE < 8
     # eSpeak alone turns "<" into a pause; spoken literally it says "less than".
-    bare = speech.speak_to_wav("a b", tmp_path / "bare.wav")
-    lt = speech.speak_to_wav("a < b", tmp_path / "lt.wav")
+    bare = speech.speak_to_wav("a b", tmp_path / "bare.wav", voice=EN, rate=175)
+    lt = speech.speak_to_wav("a < b", tmp_path / "lt.wav", voice=EN, rate=175)
     assert (lt - bare) / SAMPLE_RATE > 0.3
 
 
 def test_an_empty_utterance_is_detected_and_spoken_again(tmp_path, monkeypatch):
-    real = speech.SpeechEngine.synthesize
+    real = SpeechEngine.synthesize
     calls = []
 
     def first_one_empty(self, text, wav_path, **kwargs):
@@ -181,8 +191,10 @@ def test_an_empty_utterance_is_detected_and_spoken_again(tmp_path, monkeypatch):
             return
         real(self, text, wav_path, **kwargs)
 
-    monkeypatch.setattr(speech.SpeechEngine, "synthesize", first_one_empty)
-    samples = speech.speak_to_wav("Speak this sentence properly, please.", tmp_path / "r.wav")
+    monkeypatch.setattr(SpeechEngine, "synthesize", first_one_empty)
+    samples = speech.speak_to_wav(
+        "Speak this sentence properly, please.", tmp_path / "r.wav", voice=EN, rate=175
+    )
 
     assert len(calls) == 2
     assert samples / SAMPLE_RATE > 1.0
@@ -196,22 +208,27 @@ def test_an_utterance_that_stays_empty_raises(tmp_path, monkeypatch):
             w.setsampwidth(2)
             w.setframerate(SAMPLE_RATE)
 
-    monkeypatch.setattr(speech.SpeechEngine, "synthesize", always_silent)
+    monkeypatch.setattr(SpeechEngine, "synthesize", always_silent)
     with pytest.raises(speech.SpeechError, match="no audio"):
-        speech.speak_to_wav("Nothing comes out.", tmp_path / "r.wav")
+        speech.speak_to_wav("Nothing comes out.", tmp_path / "r.wav", voice=EN, rate=175)
     assert not (tmp_path / "r.wav").exists()  # never a half-made file under the real name
 
 
 def test_unknown_voice_is_a_speech_error(tmp_path):
     with pytest.raises(speech.SpeechError, match="voice"):
-        speech.speak_to_wav("Hello.", tmp_path / "v.wav", voice="no-such-voice-xyz")
+        speech.speak_to_wav(
+            "Hello.", tmp_path / "v.wav", voice=espeak_voice("no-such-voice-xyz"), rate=175
+        )
     # The engine stays usable.
-    assert speech.speak_to_wav("Hello again.", tmp_path / "ok.wav") > 0
+    assert speech.speak_to_wav("Hello again.", tmp_path / "ok.wav", voice=EN, rate=175) > 0
 
 
 def test_many_short_utterances_in_a_row_all_complete(tmp_path):
     # Without waiting for eSpeak's callback to return, most of these came back "stopped".
-    lengths = [speech.speak_to_wav(f"Line {i}.", tmp_path / f"{i}.wav") for i in range(40)]
+    lengths = [
+        speech.speak_to_wav(f"Line {i}.", tmp_path / f"{i}.wav", voice=EN, rate=175)
+        for i in range(40)
+    ]
     assert all(n > SAMPLE_RATE * 0.3 for n in lengths)
 
 
@@ -222,7 +239,7 @@ def test_two_threads_share_the_process_engine_safely(tmp_path):
         try:
             for i in range(5):
                 results[(name, i)] = speech.speak_to_wav(
-                    f"{name} says {i}.", tmp_path / f"{name}{i}.wav"
+                    f"{name} says {i}.", tmp_path / f"{name}{i}.wav", voice=EN, rate=175
                 )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -253,9 +270,7 @@ BOOK = [
 
 def test_speak_chapters_speaks_titles_and_chunks_then_reuses_the_cache(tmp_path):
     fractions = []
-    chapters = speech.speak_chapters(
-        BOOK, tmp_path, voice="en", rate=175, progress=fractions.append
-    )
+    chapters = speech.speak_chapters(BOOK, tmp_path, voice=EN, rate=175, progress=fractions.append)
 
     assert [c.title for c in chapters] == ["The harbour", "The keeper"]
     for chapter, (title, chunks) in zip(chapters, BOOK, strict=True):
@@ -265,26 +280,28 @@ def test_speak_chapters_speaks_titles_and_chunks_then_reuses_the_cache(tmp_path)
         assert chapter.spoken_chunks == len(chunks) + 1
         # The part plays at least as long as its speech (plus codec delay and padding).
         assert sum(chapter.chunk_durations) < chapter.duration < sum(chapter.chunk_durations) + 0.2
-        assert all(p.mp3_path.is_file() for p in chapter.parts)
+        assert all(p.mp3_path.is_file() for p in chapter.segments)
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert speech_children() == []  # all joined: no zombies, no strays
 
-    again = speech.speak_chapters(BOOK, tmp_path, voice="en", rate=175)
+    again = speech.speak_chapters(BOOK, tmp_path, voice=EN, rate=175)
     assert [c.spoken_chunks for c in again] == [0, 0]  # a retried job speaks nothing again
-    assert [c.parts for c in again] == [c.parts for c in chapters]
+    assert [c.segments for c in again] == [c.segments for c in chapters]
 
-    other_rate = speech.speak_chapters(BOOK[:1], tmp_path, voice="en", rate=220)
+    other_rate = speech.speak_chapters(BOOK[:1], tmp_path, voice=EN, rate=220)
     assert other_rate[0].spoken_chunks == 4  # the rate is part of the cache key
     assert other_rate[0].duration < chapters[0].duration
 
 
-def test_long_chapters_are_cut_into_parts_that_keep_order(tmp_path):
-    chunks = [f"Sentence number {i} is here." for i in range(12)]
-    (chapter,) = speech.speak_chapters([("", chunks)], tmp_path, max_part_words=20, processes=2)
+def test_long_chapters_are_cut_into_segments_that_keep_order(tmp_path):
+    chunks = [f"Sentence number {i:02} is here." for i in range(12)]
+    (chapter,) = speech.speak_chapters(
+        [("", chunks)], tmp_path, max_segment_chars=120, processes=2, voice=EN, rate=175
+    )
 
-    assert len(chapter.parts) == 3
+    assert len(chapter.segments) == 3
     assert chapter.chunk_texts == tuple(chunks)  # no title: none spoken
-    assert [len(p.chunk_samples) for p in chapter.parts] == [4, 4, 4]
+    assert [len(p.chunk_samples) for p in chapter.segments] == [4, 4, 4]
 
 
 def test_a_crashing_child_costs_one_retry_and_cached_chunks_are_not_spoken_again(
@@ -294,7 +311,9 @@ def test_a_crashing_child_costs_one_retry_and_cached_chunks_are_not_spoken_again
     fault(monkeypatch, "segv", "CRASHHERE", once=flag)
     chunks = ["First sentence.", "Second sentence.", "Third CRASHHERE sentence.", "Last sentence."]
 
-    (chapter,) = speech.speak_chapters([("", chunks)], tmp_path / "work", processes=1)
+    (chapter,) = speech.speak_chapters(
+        [("", chunks)], tmp_path / "work", processes=1, voice=EN, rate=175
+    )
 
     assert flag.read_text().isdigit()  # the fault fired: a child died of SIGSEGV
     assert len(chapter.chunk_durations) == 4
@@ -304,12 +323,14 @@ def test_a_crashing_child_costs_one_retry_and_cached_chunks_are_not_spoken_again
 
 
 @pytest.mark.slow
-def test_a_hanging_child_times_out_and_its_part_is_retried(tmp_path, monkeypatch):
+def test_a_hanging_child_times_out_and_its_segment_is_retried(tmp_path, monkeypatch):
     flag = tmp_path / "fired"
     fault(monkeypatch, "hang", "STALL", once=flag)
     book = [("One", ["This one is fine."]), ("Two", ["This one STALL stalls once."])]
 
-    chapters = speech.speak_chapters(book, tmp_path / "work", processes=2, chunk_timeout=3)
+    chapters = speech.speak_chapters(
+        book, tmp_path / "work", processes=2, chunk_timeout=3, voice=EN, rate=175
+    )
 
     hung = int(flag.read_text())
     assert not Path(f"/proc/{hung}").exists()  # killed and reaped
@@ -322,13 +343,13 @@ def test_a_chunk_failing_twice_raises_speech_error(tmp_path, monkeypatch):
     book = [("Fine", ["Nothing wrong here."]), ("Broken", ["Ok.", "This ALWAYSDIES every time."])]
 
     with pytest.raises(speech.SpeechError, match=r"chunk 2 of chapter 2 \('Broken'\) failed twice"):
-        speech.speak_chapters(book, tmp_path, processes=2)
+        speech.speak_chapters(book, tmp_path, processes=2, voice=EN, rate=175)
     assert speech_children() == []
 
 
 def test_an_unknown_voice_fails_fast_in_the_children(tmp_path):
     with pytest.raises(speech.SpeechError, match="could not start.*voice"):
-        speech.speak_chapters(BOOK, tmp_path, voice="no-such-voice-xyz")
+        speech.speak_chapters(BOOK, tmp_path, voice=espeak_voice("no-such-voice-xyz"), rate=175)
     assert speech_children() == []
 
 
@@ -338,7 +359,7 @@ def test_a_30_kb_text_does_not_crash_espeak(tmp_path):
     # ~25 KB on. A crash would show as SpeechError (the chunk fails twice).
     sentence = "The keeper watched the boats come home across the grey water. "
     text = sentence * (30_000 // len(sentence))
-    (chapter,) = speech.speak_chapters([("", [text])], tmp_path, processes=1)
+    (chapter,) = speech.speak_chapters([("", [text])], tmp_path, processes=1, voice=EN, rate=175)
 
     (seconds,) = chapter.chunk_durations
     words_per_minute = len(text.split()) / (seconds / 60)
@@ -354,9 +375,10 @@ HARNESS = textwrap.dedent(
     PARENT = '''
     import sys
     from pathlib import Path
-    from conversions.speech import speak_chapters
+    from conversions.speech import Voice, speak_chapters
     book = [("Slow", ["This HANGFOREVER chunk never finishes."]), ("Quick", ["Done soon."])]
-    speak_chapters(book, Path(sys.argv[1]), processes=2, chunk_timeout=600)
+    voice = Voice("espeak", "en-us", "en-us", "eSpeak", "formant", 22050)
+    speak_chapters(book, Path(sys.argv[1]), voice=voice, rate=175, processes=2, chunk_timeout=600)
     '''
 
     libc = ctypes.CDLL(None, use_errno=True)
@@ -440,30 +462,33 @@ def test_children_die_with_a_killed_parent(tmp_path):
     assert set(report["before"]) <= set(reaped)
 
 
-def test_cache_keys_depend_on_text_voice_and_rate():
-    base = speech.chunk_key("Hello there.", "en", 175)
-    assert base == speech.chunk_key("Hello   there.", "en", 175)  # same spoken text
+def test_cache_keys_depend_on_text_voice_rate_and_engine():
+    from conversions.speech.pool import chunk_key
+
+    base = chunk_key("Hello there.", EN, 175, "engine 1")
+    assert base == chunk_key("Hello there.", espeak_voice(), 175, "engine 1")
     others = [
-        speech.chunk_key("Hello there!", "en", 175),
-        speech.chunk_key("Hello there.", "en-us", 175),
-        speech.chunk_key("Hello there.", "en", 176),
+        chunk_key("Hello there!", EN, 175, "engine 1"),
+        chunk_key("Hello there.", espeak_voice("en-gb"), 175, "engine 1"),
+        chunk_key("Hello there.", EN, 176, "engine 1"),
+        chunk_key("Hello there.", EN, 175, "engine 2"),  # another eSpeak, or another model
     ]
-    assert len({base, *others}) == 4
+    assert len({base, *others}) == 5
     assert re.fullmatch(r"[0-9a-f]{64}", base)
 
 
 def test_rate_out_of_range_is_refused_before_any_process_starts(tmp_path):
     with pytest.raises(ValueError, match="rate"):
-        speech.speak_chapters(BOOK, tmp_path, rate=20)
+        speech.speak_chapters(BOOK, tmp_path, rate=20, voice=EN)
     assert speech_children() == []
 
 
-def test_a_repeated_chapter_gets_its_own_part_file(tmp_path):
+def test_a_repeated_chapter_gets_its_own_segment_file(tmp_path):
     # Two chapters with the same text are spoken at once by two children: each must describe
     # the file it wrote (sharing one file paired one child's MP3 with the other's frames).
     twice = [BOOK[0], BOOK[0]]
-    chapters = speech.speak_chapters(twice, tmp_path, voice="en", rate=175, processes=2)
-    first, second = (chapter.parts[0] for chapter in chapters)
+    chapters = speech.speak_chapters(twice, tmp_path, voice=EN, rate=175, processes=2)
+    first, second = (chapter.segments[0] for chapter in chapters)
     assert first.mp3_path != second.mp3_path
     for part in (first, second):
         assert audio.count_mp3_frames(part.mp3_path)[0] == part.frames

@@ -125,7 +125,11 @@ def extract_document(
     if not chapters:
         raise PdfError("empty", "no readable text after cleaning")
     return Document(
-        title=info.title, author=info.author, page_count=info.page_count, chapters=chapters
+        title=info.title,
+        author=info.author,
+        page_count=info.page_count,
+        chapters=chapters,
+        language=info.language,
     )
 
 

@@ -71,6 +71,7 @@ class PdfInfo:
     title: str
     author: str
     encrypted: bool
+    language: str = ""  # the catalog's /Lang entry, as written ("en-US"), when there is one
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Document:
     author: str
     page_count: int
     chapters: list[Chapter]
+    language: str = ""  # the PDF's own /Lang entry, when it has one
 
 
 @dataclass

@@ -131,14 +131,15 @@ def _read(file, path: Path, password: str | None) -> _Opened:
             raise PdfError("damaged", f"page count: {exc!r}") from exc
         if page_count == 0:
             raise PdfError("empty", "no pages")
-        title = author = ""
+        title = author = language = ""
         try:
             meta = reader.metadata
             if meta is not None:
                 title, author = plain_title(meta.title), plain_title(meta.author)
+            language = plain_title(reader.trailer["/Root"].get("/Lang"))[:35]
         except Exception:  # unreadable metadata is no reason to refuse the text
             logger.info("unreadable metadata in %s", path)
-    return _Opened(PdfInfo(page_count, title, author, encrypted), reader, file)
+    return _Opened(PdfInfo(page_count, title, author, encrypted, language), reader, file)
 
 
 def open_pdf(path: str | os.PathLike, password: str | None) -> _Opened:

@@ -1,10 +1,13 @@
 """Convert one PDF to an MP3 (with chapters and a WebVTT transcript) without the web or the
 database, showing progress on the terminal.
 
-    python manage.py convert FILE.pdf [-o OUT.mp3] [--text] [--processes N] [--password P]
+    python manage.py convert FILE.pdf [-o OUT.mp3] [--text] [--voice ID] [--processes N]
+                                      [--password P]
 
 --text prints the narration text with its chapter headings instead: what will be read aloud,
-for checking a PDF before uploading it.
+for checking a PDF before uploading it. --voice takes an id from `manage.py voices`, or "auto"
+(the default unless TTS_VOICE says otherwise): the best voice for the book's language. An
+unknown voice exits with status 2.
 """
 
 import shutil
@@ -17,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audiobooker.disk import is_disk_full
-from conversions import pdftext
+from conversions import pdftext, speech
 from conversions.pipeline import ConversionError, convert_pdf, read_document
 
 
@@ -36,10 +39,21 @@ class Command(BaseCommand):
             "--processes", type=int, help="speech processes (default: one per core)"
         )
         parser.add_argument("--password", help="the password of an encrypted PDF")
-        parser.add_argument("--voice", default=settings.TTS_VOICE, help="eSpeak NG voice")
+        parser.add_argument(
+            "--voice", default=settings.TTS_VOICE,
+            help='a voice id from `manage.py voices`, or "auto": the best for the language',
+        )  # fmt: skip
         parser.add_argument("--rate", type=int, default=settings.TTS_RATE, help="words per minute")
 
     def handle(self, *args, pdf, output, text, processes, password, voice, rate, **options):
+        if voice != speech.AUTOMATIC:
+            try:
+                speech.get_voice(voice)
+            except speech.UnknownVoice:
+                raise CommandError(
+                    f"There is no voice {voice!r} here; `manage.py voices` lists them.",
+                    returncode=2,
+                ) from None
         if not pdf.is_file():
             raise CommandError(f"{pdf}: no such file")
         try:
@@ -54,6 +68,7 @@ class Command(BaseCommand):
                 result = convert_pdf(
                     pdf, workdir, voice=voice, rate=rate, processes=processes,
                     progress=bar.update, password=password,
+                    on_plan=lambda plan: bar.say(describe(plan)),
                 )  # fmt: skip
                 bar.done()
                 save_beside(result, output)
@@ -71,6 +86,16 @@ class Command(BaseCommand):
             f"{result.words:,} words, in {seconds:.1f} s ({result.duration / seconds:.0f}x real time)"
         )
         self.stdout.write(f"{output.with_suffix('.vtt')}: captions")
+
+
+def describe(plan) -> str:
+    """ "Language: Russian (detected); voice: eSpeak Russian (espeak:ru)" and any note."""
+    how = {"pdf": "from the PDF", "detected": "detected", "default": "a guess"}
+    line = (
+        f"Language: {speech.language_name(plan.language.code)} ({how[plan.language.source]}); "
+        f"voice: {plan.voice.label} ({plan.voice.id})"
+    )
+    return f"{line}\n{plan.note}" if plan.note else line
 
 
 def save_beside(result, output: Path) -> None:
@@ -105,6 +130,16 @@ class ProgressBar:
         else:
             self.stream.write(f"{percent}%\n")
         self.stream.flush()
+
+    def say(self, line: str) -> None:
+        """A line of its own above the bar."""
+        if self.tty and self.shown >= 0:
+            self.stream.write("\r\033[K")
+        self.stream.write(line + "\n")
+        self.stream.flush()
+        if self.tty and self.shown >= 0:
+            shown, self.shown = self.shown, -1
+            self.update(shown)
 
     def done(self) -> None:
         if self.tty:

@@ -29,7 +29,7 @@ from conversions import queue
 from conversions.locks import Heartbeat, make_locks
 from conversions.pipeline import ConversionError, Interrupted
 from library import services
-from library.models import Audiobook, transcript_name_for
+from library.models import Audiobook, AudiobookDetails, transcript_name_for
 
 log = logging.getLogger(__name__)
 
@@ -207,12 +207,18 @@ class Command(BaseCommand):
                 return True
             return self.shutdown_deadline is not None and time.monotonic() > self.shutdown_deadline
 
+        def on_plan(plan):
+            queue.record_plan(claim, plan)
+            self.say(f"job {claim.job_id}: {plan.language.code}, read by {plan.voice}")
+
+        details = AudiobookDetails.objects.filter(audiobook_id=book.pk).first()
         heartbeat.start()
         try:
             with local_pdf(book, workdir) as pdf:
                 result = self.pipeline(
                     pdf, workdir, progress=progress, should_stop=should_stop,
                     processes=self.processes, title=book.title,
+                    voice=details.voice_choice if details else "", on_plan=on_plan,
                 )  # fmt: skip
             heartbeat.stop()
             self.finish(claim, book, result, workdir, started)
@@ -245,6 +251,7 @@ class Command(BaseCommand):
             "audio_size": default_storage.size(names[0]),
             "chapters": [{"title": title, "start": start} for title, start in result.chapters],
         }
+        details.update(language=result.language, voice=result.voice, reading_note=result.note)
         if result.page_count:
             details["page_count"] = result.page_count
         if result.author:

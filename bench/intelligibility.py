@@ -1,0 +1,178 @@
+#!/usr/bin/env python
+"""What a listener understands: each voice's audio transcribed by an independent recogniser.
+
+    .venv/bin/python bench/intelligibility.py [--minutes N]
+
+Takes about N minutes (default 4) of narration text from a real manual (maint-guide.en.pdf,
+from its middle, where the prose is), speaks it with each English voice through the real
+pipeline (speech processes, MP3 encoding), decodes the MP3, cuts it at the caption cues and
+transcribes each cue with pocketsphinx (its bundled en-US model, 16 kHz), then prints the word
+error rate of the whole transcript against the text (jiwer, after lower-casing and dropping
+punctuation). eSpeak's figure is the baseline beside the natural voice's. pocketsphinx is a
+weak recogniser, so compare voices on the same text, not with other measurements.
+
+Then the pace of the other languages' manuals, read by their automatic voices: words a minute
+for the English and Russian manuals, characters a minute for the Japanese one (a few pages of
+each, so it stays short: Kokoro reads at about twice real time).
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[0] = str(REPO)  # not bench/, whose queue.py would shadow the standard library
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "audiobooker.settings")
+MANUALS = REPO / ".cache" / "manuals"
+VOICES = ["piper:en_US-joe-medium", "espeak:en-us"]
+
+
+def normalised(text: str) -> str:
+    text = text.lower().replace("’", "'")
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text).split())
+
+
+def passage(minutes: float) -> list[str]:
+    """About `minutes` of speech (175 words a minute) from the middle of maint-guide.en."""
+    from conversions.pipeline import chunk_chapters, read_document
+
+    doc = read_document(MANUALS / "maint-guide.en.pdf")
+    chunks = [c for _, cs in chunk_chapters(doc, "en") for c in cs]
+    # Prose, not listings: skip chunks that are mostly symbols.
+    prose = [c for c in chunks if sum(ch.isalpha() or ch == " " for ch in c) > 0.9 * len(c)]
+    start, words, picked = len(prose) // 3, 0, []
+    for chunk in prose[start:]:
+        picked.append(chunk)
+        words += len(chunk.split())
+        if words >= minutes * 175:
+            break
+    return picked
+
+
+def cues(vtt: Path) -> list[tuple[float, float, str]]:
+    found = []
+    for block in vtt.read_text(encoding="utf-8").split("\n\n")[1:]:
+        if "-->" not in block:
+            continue
+        times, text = block.split("\n", 1)
+        start, end = (_seconds(t) for t in times.split(" --> "))
+        found.append((start, end, text))
+    return found
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, seconds = stamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def transcribe(mp3: Path, vtt: Path) -> str:
+    """pocketsphinx's transcript of each caption cue of the MP3, joined."""
+    from pocketsphinx import Decoder
+
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(mp3), "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    decoder = Decoder(samprate=16000, loglevel="FATAL")
+    words = []
+    for start, end, _ in cues(vtt):
+        piece = pcm[int(start * 16000) * 2 : int(end * 16000) * 2]
+        decoder.start_utt()
+        decoder.process_raw(piece, full_utt=True)
+        decoder.end_utt()
+        if decoder.hyp() is not None:
+            words.append(decoder.hyp().hypstr)
+    return " ".join(words)
+
+
+def speak(chunks: list[str], voice_id: str, folder: Path) -> tuple[Path, Path, float, float]:
+    from conversions import audio, speech
+
+    voice = speech.get_voice(voice_id)
+    started = time.monotonic()
+    chapters = speech.speak_chapters([("", chunks)], folder / "work", voice=voice, rate=175)
+    seconds = time.monotonic() - started
+    mp3, vtt = folder / "book.mp3", folder / "book.vtt"
+    duration = audio.write_audiobook(chapters, mp3, title="passage")
+    audio.write_webvtt(chapters, vtt)
+    return mp3, vtt, duration, seconds
+
+
+def intelligibility(minutes: float) -> list[tuple]:
+    import jiwer
+
+    chunks = passage(minutes)
+    reference = normalised(" ".join(chunks))
+    rows = []
+    for voice in VOICES:
+        with tempfile.TemporaryDirectory(prefix="audiobooker-wer-") as tmp:
+            mp3, vtt, duration, seconds = speak(chunks, voice, Path(tmp))
+            heard = normalised(transcribe(mp3, vtt))
+        wer = jiwer.wer(reference, heard)
+        wpm = len(reference.split()) / (duration / 60)
+        rows.append((voice, len(reference.split()), duration, wer, wpm, duration / seconds))
+        print(f"{voice}: WER {wer:.3f}", file=sys.stderr)
+    return rows
+
+
+# The other languages: a few pages of each manual, read by the voice "auto" picks.
+PACE = [
+    ("maint-guide.en.pdf", range(10, 14), "words"),
+    ("debian-faq.ru.pdf", range(8, 12), "words"),
+    ("maint-guide.ja.pdf", range(6, 9), "characters"),
+]
+
+
+def pace() -> list[tuple]:
+    import pypdf
+
+    from conversions.pipeline import convert_pdf
+
+    rows = []
+    for name, pages, unit in PACE:
+        with tempfile.TemporaryDirectory(prefix="audiobooker-pace-") as tmp:
+            excerpt = Path(tmp) / name
+            reader, writer = pypdf.PdfReader(MANUALS / name), pypdf.PdfWriter()
+            for page in pages:
+                writer.add_page(reader.pages[page])
+            writer.write(excerpt)
+            started = time.monotonic()
+            result = convert_pdf(excerpt, Path(tmp) / "work", voice="auto", rate=175)
+            seconds = time.monotonic() - started
+            text = " ".join(text for _, _, text in cues(result.vtt))
+            count = len(text.split()) if unit == "words" else len("".join(text.split()))
+            rows.append((name, len(pages), result.language, result.voice, unit,
+                         count / (result.duration / 60), result.duration / seconds))  # fmt: skip
+            print(f"{name}: {rows[-1][5]:.0f} {unit} a minute", file=sys.stderr)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=4.0)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    rows = intelligibility(args.minutes)
+    print("## Intelligibility: `bench/intelligibility.py`\n")
+    print(
+        "| voice | words | audio s | word error rate (pocketsphinx) | words a minute | x real time |"
+    )
+    print("|---|---|---|---|---|---|")
+    for voice, words, duration, wer, wpm, speed in rows:
+        print(f"| {voice} | {words} | {duration:.0f} | {wer:.3f} | {wpm:.0f} | {speed:.0f}x |")
+    print("\n| manual (pages) | language | voice | pace | x real time |")
+    print("|---|---|---|---|---|")
+    for name, pages, language, voice, unit, per_minute, speed in pace():
+        print(f"| {name} ({pages}) | {language} | {voice} | {per_minute:.0f} {unit} a minute "
+              f"| {speed:.1f}x |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
