@@ -71,8 +71,9 @@ __all__ = [
 NORMALIZE_VERSION = 1
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-# Only after a word: " ." and "( " in code ("in ‘..’", "[ ]") stay as written.
-_SPACE_BEFORE = re.compile(r"(?<=\w) +([,.;:!?])(?=\s|$)")
+# A comma the rules left after a space ("word , next"); other punctuation after a space is
+# the author's ("find . -name", "in ‘..’") and stays.
+_SPACE_BEFORE = re.compile(r"(?<=\w) +(,)")
 _REPEATED_COMMA = re.compile(r",(?: ?,)+")
 _COMMA_BEFORE_STOP = re.compile(r", ?([.;:!?])")
 _LEADING_COMMA = re.compile(r"^[,;] *")

@@ -208,7 +208,9 @@ ENGLISH = Language(
     thousands=",",
     abbreviations={
         "e.g.": "for example",
+        "eg.": "for example",
         "i.e.": "that is",
+        "ie.": "that is",
         "etc.": "et cetera",
         "vs.": "versus",
         "approx.": "approximately",
@@ -270,6 +272,7 @@ ENGLISH = Language(
         "ed.": "edition",
     },
     final=frozenset(["etc.", "et al.", "Ltd.", "Corp.", "a.m.", "p.m.", "Jr.", "Sr."]),
+    before_name={"St.": "Saint"},  # "St. James's Street"; "Main St." (a street) stays, see rules
     units=_EN_UNITS,
     currencies={
         "USD": Currency(Noun(("dollar", "dollars")), Noun(("cent", "cents"))),

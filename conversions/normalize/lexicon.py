@@ -192,6 +192,21 @@ def _effective(lexicon: Sequence[Substitution], language: str) -> list[Substitut
     return list(chosen.values())
 
 
+def _is_cjk(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+
+
+def _whole_word(entry: Substitution) -> str:
+    """The regex for an entry as a whole word. Chinese, Japanese and Korean have no spaces
+    between words, so an edge that is such a character needs no word boundary."""
+    body = re.escape(entry.written)
+    if not entry.case_sensitive:
+        body = f"(?i:{body})"
+    before = "" if _is_cjk(entry.written[0]) else r"(?<!\w)"
+    after = "" if _is_cjk(entry.written[-1]) else r"(?!\w)"
+    return f"{before}{body}{after}"
+
+
 class _CompiledLexicon:
     def __init__(self, entries: list[Substitution]):
         self.exact = {e.written: e.spoken for e in entries if e.case_sensitive}
@@ -199,13 +214,8 @@ class _CompiledLexicon:
         # Longest first, so "GNU/Linux" wins over "GNU"; for equal lengths the case-sensitive
         # entry is tried first, so "SQL [case]" beats "sql" on "SQL".
         ordered = sorted(entries, key=lambda e: (-len(e.written), not e.case_sensitive))
-        alternatives = [
-            re.escape(e.written) if e.case_sensitive else f"(?i:{re.escape(e.written)})"
-            for e in ordered
-        ]
-        self.pattern = (
-            re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)") if alternatives else None
-        )
+        alternatives = [_whole_word(e) for e in ordered]
+        self.pattern = re.compile("|".join(alternatives)) if alternatives else None
 
     def _spoken(self, match: re.Match) -> str:
         found = match.group(0)

@@ -44,7 +44,9 @@ _EMAIL = re.compile(
     r"([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)>?"
 )
 # An absolute path: "/" then a name, after a space, an opening bracket or quote, "=" or ")".
-_PATH = re.compile(r"(?<![\w/~.:<>@-])(~?/)([\w<>+-][\w.<>+*-]*(?:/[\w.<>+*-]+)*)/?")
+_PATH = re.compile(r"(?<![\w/~.:<>@-])(~?/)([\w.<>+-][\w.<>+*-]*(?:/[\w.<>+*-]+)*)/?")
+# A dot inside a file name is "dot" ("README.gz", ".bashrc"), but not in a version ("bash-2.0").
+_NAME_DOT = re.compile(r"\.(?!\d)")
 _TRAILING = ".,;:!?'\"”’»"
 
 _PATH_WORDS = {
@@ -59,7 +61,7 @@ _PATH_WORDS = {
 _PROMPT = re.compile(r"(?:(?<=^)|(?<=[\s:]))[$#] +(?=[a-z][\w.+-]*)")
 # An option starts a word: after a space, "(", "[" or "=" ("»postinst«-Skripte" is no option).
 _OPTION_START = r"(?:(?<=^)|(?<=[\s(\[=]))"
-_LONG_OPTION = re.compile(rf"{_OPTION_START}--([A-Za-z][\w-]*)")
+_LONG_OPTION = re.compile(rf"{_OPTION_START}(?:--|−−)([A-Za-z][\w-]*)")  # groff prints "−−"
 _SHORT_OPTION = re.compile(rf"{_OPTION_START}[-−]([A-Za-z]{{1,3}})(?=$|[\s,;)\]]|\d)")
 _WORD_OPTION = re.compile(rf"{_OPTION_START}[-−]([A-Za-z]{{4,}}[\w-]*)(?![\w])")
 _PIPE = re.compile(r" \| ")
@@ -138,7 +140,7 @@ def _say_path_text(path: str, language: Language) -> str:
             words.append(_PATH_WORDS[part])
             continue
         part = part.replace("<", " ").replace(">", " ").replace("_", " ").replace("*", " star ")
-        words.append(dot.join(piece for piece in part.split(".")).strip() if "." in part else part)
+        words.append(_NAME_DOT.sub(dot, part).strip() if "." in part else part)
     return " ".join(word for word in words if word)
 
 

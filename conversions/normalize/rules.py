@@ -22,6 +22,7 @@ How numbers are read (English examples; the other languages follow their own con
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -30,7 +31,9 @@ from .languages import CURRENCY_SIGNS, REGNAL_NAMES, Language, Noun
 from .links import say_code, say_links
 from .sentences import _pattern as abbreviation_pattern
 
-_PREVIOUS_WORD = re.compile(r"([^\W\d_]+)[\s(«\"“'‘]*$")
+log = logging.getLogger(__name__)
+
+_PREVIOUS_WORD = re.compile(r"([^\W\d_]+),?[\s(«\"“'‘]*$")
 _NEXT_WORD = re.compile(r"\s*([^\W\d_]+)")
 
 
@@ -60,6 +63,13 @@ def _alternation(words, flags: str = "") -> str:
 def _group(match: re.Match, name: str) -> str | None:
     """A named group that only some languages' patterns have."""
     return match.group(name) if name in match.re.groupindex else None
+
+
+def _ends_sentence_after(match: re.Match) -> bool:
+    """Whether the full stop that ends `match` (as in "etc." or "г.") also ends a sentence:
+    nothing follows, or a capital letter after closing quotes or brackets."""
+    rest = match.string[match.end() : match.end() + 4].lstrip(" \"'”’)»]")
+    return not rest or rest[0].isupper()
 
 
 def _capitalised(words: str) -> str:
@@ -117,6 +127,9 @@ _RU_YEAR_WORDS = {
     "годам": ("d", True),
     "годах": ("p", True),
 }
+_RU_MONTH = re.compile(
+    r"(?:январ|феврал|март|апрел|ма[йяюе]|июн|июл|август|сентябр|октябр|ноябр|декабр)"
+)
 _RU_YEAR_NOUN = {"n": "год", "g": "года", "p": "году", "d": "году", "i": "годом", "a": "год"}
 
 
@@ -293,16 +306,19 @@ class _Number:
     whole: str = ""  # digits before the decimal mark
     fraction: str = ""  # digits after it
     parts: tuple[str, ...] = ()
+    grouped: bool = False  # written with thousands separators ("1,000,000")
 
     @property
     def value(self) -> int:
-        return int(self.whole)
+        """The integer, or for a huge one its last 18 digits: enough for agreement (which
+        looks at the last digits), and Python refuses int() of 4,300+ digits."""
+        return int(self.whole[-18:])
 
 
 def _parse(token: str, language: Language) -> _Number:
     compact = "".join(ch for ch in token if ch not in " \u00a0\u202f")
     if compact != token:  # "1 000 000"
-        return _Number("int", compact)
+        return _Number("int", compact, grouped=True)
     has_dot, has_comma = "." in token, "," in token
     groups = re.split(r"[.,]", token)
     if not has_dot and not has_comma:
@@ -318,7 +334,7 @@ def _parse(token: str, language: Language) -> _Number:
             and len(whole_groups[0]) <= 3
             and all(len(g) == 3 for g in whole_groups[1:])
         ):
-            return _Number("decimal", "".join(whole_groups), fraction)
+            return _Number("decimal", "".join(whole_groups), fraction, grouped=True)
         return _Number("list", parts=tuple(groups))
     if has_comma:
         if language.decimal_mark == ",":
@@ -326,17 +342,30 @@ def _parse(token: str, language: Language) -> _Number:
                 return _Number("decimal", groups[0], groups[1])
             return _Number("list", parts=tuple(groups))
         if thousands_ok:
-            return _Number("int", "".join(groups))
+            return _Number("int", "".join(groups), grouped=True)
         return _Number("list", parts=tuple(groups))
     # dots only
     if language.decimal_mark == "." and len(groups) == 2:
         return _Number("dotted", groups[0], groups[1], tuple(groups))
     if "." in language.thousands and thousands_ok:
-        return _Number("int", "".join(groups))
+        return _Number("int", "".join(groups), grouped=True)
     return _Number("version", parts=tuple(groups))
 
 
+def _is_code_pair(first: _Number, second: _Number) -> bool:
+    """Two integers joined by a hyphen that are no range: a leading zero or five digits."""
+    if first.kind != "int" or second.kind != "int" or first.grouped or second.grouped:
+        return False
+    return any(
+        n.whole.startswith("0") and len(n.whole) > 1 or len(n.whole) >= 5 for n in (first, second)
+    )
+
+
 # --- the rules ----------------------------------------------------------------------------
+
+# Longer runs of digits without separators are identifiers, dates or hashes ("20110429",
+# "12345678"), said digit by digit; a real quantity that long is written "12,345,678".
+MAX_UNGROUPED_DIGITS = 7
 
 _ROMAN = r"(?=[IVXLCDM])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
@@ -358,6 +387,13 @@ _ISO_DATE = re.compile(
 )
 _DIGIT_CHAIN = re.compile(r"(?<![\w.,\-/])\d+(?:-\d+){2,}(?![\w\-/]|[.,]\d)")
 _DIMENSIONS = re.compile(r"(?<![\w.,])(\d+)\s?[×x]\s?(\d+)(?![\w.,]|\s?[×x]\s?\d)")
+# "1643 to " before a number: the number is the end of a span of years.
+_YEAR_BEFORE = re.compile(r"\b1\d{3} (?:to|and|or|through|till|until|bis|und|oder) $")
+# "dpkg-source(1)": a manual section, which nobody reads aloud.
+_MAN_SECTION = re.compile(r"(?<=[\w-])\([1-9][a-z]?\)")
+# "the '90s" -> "the nineties"; "the year '83" -> "the year eighty-three".
+_SHORT_DECADE = re.compile(r"(?<!\w)['’](\d)0s(?!\w)")
+_SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d\d)(?![\w'’]|[.,]\d)")
 _LIST_ROMAN = re.compile(r"\((i{1,3}|iv|vi{0,3}|ix|xi{0,3})\)")
 _FUNCTION_WORDS = frozenset(
     [
@@ -478,13 +514,13 @@ class LanguageRules:
             if spoken is None:
                 return found
             spoken = _capitalised(spoken)
-        text, start, end = match.string, match.start(), match.end()
+        text, start = match.string, match.start()
         if key in self.unit_like and re.search(r"\d\s?$", text[max(0, start - 2) : start]):
             return found
-        if key in self.final:
-            rest = text[end : end + 3].lstrip(" \"'”’)»]")
-            if not rest or rest[0].isupper():
-                return spoken + "."
+        if key == "St." and _previous_word(text, start)[:1].isupper():
+            return found  # "Main St. Louis": a street before, not a saint
+        if key in self.final and _ends_sentence_after(match):
+            return spoken + "."
         return spoken
 
     # --- Roman numerals -------------------------------------------------------------------
@@ -523,8 +559,14 @@ class LanguageRules:
         if not re.fullmatch(_ROMAN, numeral):
             return match.group(0)
         after = match.string[match.end() : match.end() + 4]
-        if numeral == "I" and not (
-            not after.strip() or after[0] in ",;:)!?'’" or after.startswith((" of", " de", " d'"))
+        if (
+            numeral == "I"
+            and self.code == "en"
+            and not (
+                not after.strip()
+                or after[0] in ",;:)!?'’"
+                or after.startswith((" of", " de", " d'"))
+            )
         ):
             return match.group(0)  # "James I said" is more often the pronoun
         value = roman_value(numeral)
@@ -603,10 +645,13 @@ class LanguageRules:
             self.german_ordinal = re.compile(r"(?<![\w.,])(\d{1,4})\.(?= ([^\W\d_]+))")
         self.clock = re.compile(
             r"(?<![\d:.,])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:[.,]\d+)?)?(?![\d:]|[.,]\d)"
-            r"(?:\s?(AM|PM|[AaPp]\.?[Mm]\.?)(?!\w))?"
+            r"(?:\s?(AM|PM|[AaPp]\.?[Mm])(?!\w))?"
             + (r"(?: Uhr(?!\w))?" if self.code == "de" else "")
         )
-        self.hour_ampm = re.compile(r"(?<![\w.,:])(1[0-2]|0?[1-9])\s?(AM|PM|[ap]\.?m\.?)(?!\w)")
+        # "3 pm", "8.45 PM" (British), after "p.m." became "PM"
+        self.hour_ampm = re.compile(
+            r"(?<![\w.,:])(1[0-2]|0?[1-9])(?:[.:]([0-5]\d))?\s?(AM|PM|[ap]\.?m)(?!\w)"
+        )
         self.french_hours = re.compile(r"(?<![\w.,])([01]?\d|2[0-3]) ?h ?([0-5]\d)(?!\w)")
         self.month_number = {name.lower(): number for name, number in language.months.items()}
 
@@ -662,6 +707,8 @@ class LanguageRules:
             words = f"{numbers.ordinal(day, 'ru', case=case, gender='n')} {month}"
             if year:
                 words += f" {numbers.ordinal(int(year), 'ru', case='g')} года"
+                if match.group(4) == "г." and _ends_sentence_after(match):
+                    words += "."
             return words
         name = self.language.month_names[self.month_number[month.lower()] - 1]
         the = "" if previous.lower() == "the" else "the "
@@ -737,8 +784,12 @@ class LanguageRules:
         return f"{hour_words} y {numbers.cardinal(minute, code)}"
 
     def _say_hour_ampm(self, match: re.Match) -> str:
-        hour, ampm = int(match.group(1)), match.group(2)
-        return f"{numbers.cardinal(hour, 'en')} {'AM' if ampm[0] in 'Aa' else 'PM'}"
+        hour, minute, ampm = int(match.group(1)), match.group(2), match.group(3)
+        spoken = numbers.cardinal(hour, "en")
+        if minute and minute != "00":
+            zero = "oh " if minute.startswith("0") else ""
+            spoken += f" {zero}{numbers.cardinal(int(minute), 'en')}"
+        return f"{spoken} {'AM' if ampm[0] in 'Aa' else 'PM'}"
 
     def _say_french_hours(self, match: re.Match) -> str:
         hour, minute = int(match.group(1)), int(match.group(2))
@@ -790,16 +841,17 @@ class LanguageRules:
             "de": "Millionen|Million|Milliarden|Milliarde",
         }.get(self.code)
         parts = [
-            r"(?<![\w.,\-−+/])",
+            # Not inside a word or another number; after "bash-" or "XYZ-" it is a version.
+            r"(?<![\w.,−+/])(?:(?<!-)|(?<=[^\W\d_]-))",
             r"(?P<sign>[-−+](?=[$€£¥₽]?\d))?",
-            rf"(?P<cur>{_alternation(signs)})?",
+            rf"(?:(?P<cur>{_alternation(signs)})\s?)?",
             rf"(?P<num>{number})",
             (
                 rf"(?:\s(?P<mag>{magnitudes})(?!\w)|(?(cur)(?P<short_mag>bn|m|k)(?!\w)))?"
                 if magnitudes
                 else ""
             ),
-            rf"(?:(?P<dash>[–—]|-|\s[–—]\s)(?P<cur2>{_alternation(signs)})?(?P<num2>{number}))?",
+            rf"(?:(?P<dash>[–—]|-|\s[–—-]\s)(?P<cur2>{_alternation(signs)})?(?P<num2>{number}))?",
             "(?:",
             rf"(?P<ord>{ordinal_suffix})(?!\w)|" if ordinal_suffix else "",
             r"(?P<decade>['’]?s)(?!\w)|" if self.code == "en" else "",
@@ -808,7 +860,9 @@ class LanguageRules:
             rf"(?:\s?(?P<unit_cur>{_alternation(after_signs)}))?|",
             rf"\s?(?P<cur_after>{_alternation(after_signs)})",
             ")?",
-            r"(?![\w\-−]|[.,]\d)",
+            # "64-bit", "3-day" may follow, but not "-5" (a chain) nor a Russian "64-битный"
+            # (a compound said as one word, "шестидесятичетырёхбитный", left to the engine).
+            r"(?![\w/]|[\-−][\d\w])" if self.code == "ru" else r"(?![\w/]|[\-−]\d|[.,]\d)",
         ]
         self.number = re.compile("".join(parts))
 
@@ -823,14 +877,15 @@ class LanguageRules:
 
     def _decimal(self, whole: str, fraction: str) -> str:
         code = self.code
-        whole_words = numbers.cardinal(int(whole), code)
+        whole_words = self._integer(whole)
         if code == "ru" and len(fraction) <= 6:
             from decimal import Decimal
 
             from num2words import num2words
 
             try:
-                return str(num2words(Decimal(f"{int(whole)}.{fraction}"), lang="ru"))
+                if len(whole) <= numbers.MAX_CARDINAL_DIGITS:
+                    return str(num2words(Decimal(f"{int(whole)}.{fraction}"), lang="ru"))
             except Exception:
                 pass
         mark = self.words["decimal"]
@@ -854,11 +909,11 @@ class LanguageRules:
                 spoken.append(f"{zero} {numbers.digits(part[1:], code)}" if part[1:].strip("0")
                               else numbers.digits(part, code))  # fmt: skip
             else:
-                spoken.append(numbers.cardinal(int(part), code))
+                spoken.append(self._integer(part))
         return f" {self.words['point']} ".join(spoken)
 
     def _integer(self, digits: str, case: str = "n", gender: str = "m", noun: bool = False) -> str:
-        if len(digits) > 1 and digits.startswith("0"):
+        if len(digits) > 1 and digits.startswith("0") or len(digits) > numbers.MAX_CARDINAL_DIGITS:
             return numbers.digits(digits, self.code)
         value = int(digits)
         if noun:
@@ -868,8 +923,12 @@ class LanguageRules:
     def _is_year_context(self, match: re.Match, value: int) -> bool:
         if self.code not in ("en", "de") or not 1000 <= value <= 2099:
             return False
-        text = match.string
-        previous = _previous_word(text, match.start())
+        text, start = match.string, match.start()
+        previous = _previous_word(text, start)
+        if self.code == "de" and value < 2000 and not _next_word(text, match.end())[:1].isupper():
+            return True  # "wurde 1993 gegründet"; "1000 Pakete" is a count (a noun follows)
+        if _YEAR_BEFORE.search(text, max(0, start - 24), start):
+            return True  # the second year of "from 1643 to 1715"
         if (
             previous not in self.language.months
             and previous.lower() not in self.language.year_words
@@ -898,6 +957,8 @@ class LanguageRules:
         if kind == "int":
             if year and len(number.whole) == 4:
                 return numbers.year(number.value, self.code)
+            if len(number.whole) > MAX_UNGROUPED_DIGITS and not number.grouped:
+                return numbers.digits(number.whole, self.code)  # "20110429": an ID or a date
             return self._integer(number.whole, case, gender, noun)
         if kind == "decimal":
             return self._decimal(number.whole, number.fraction)
@@ -919,7 +980,8 @@ class LanguageRules:
     def _say_number(self, match: re.Match) -> str:
         try:
             return self._say_number_unchecked(match)
-        except (ValueError, KeyError, IndexError, OverflowError):
+        except Exception:  # a reading this code did not foresee: say it as written
+            log.exception("cannot read %r", match.group(0)[:80])
             return match.group(0)
 
     def _say_number_unchecked(self, match: re.Match) -> str:
@@ -949,6 +1011,13 @@ class LanguageRules:
         ):
             return match.group(0)  # "$1" is the shell's first argument more often than a dollar
 
+        start = match.start()
+        if start > 1 and text[start - 1] == "-" and first.kind == "int" and len(first.whole) >= 4:
+            # "ISO-8859-1", "CVE-2023-1234": a name with a number, said digit by digit
+            spoken = numbers.digits(first.whole, code)
+            if second is not None:
+                spoken += f" {words['dash']} {numbers.digits(second.whole, code)}"
+            return spoken
         prefix = ""
         if sign in "-−" and sign:
             prefix = words["minus"] + " "
@@ -958,7 +1027,11 @@ class LanguageRules:
         if _group(match, "ord"):
             return prefix + self._say_ordinal(first, match.group("ord"), text, match.end())
         if _group(match, "yearword"):
-            return prefix + self._say_russian_year(first, second, match.group("yearword"), previous)
+            yearword = match.group("yearword")
+            spoken = prefix + self._say_russian_year(first, second, yearword, previous)
+            if yearword.endswith(".") and _ends_sentence_after(match):
+                spoken += "."  # the abbreviation's full stop also ended the sentence
+            return spoken
 
         case = _russian_case(previous) if code == "ru" else "n"
         if currency_sign:
@@ -982,6 +1055,15 @@ class LanguageRules:
             and all(1000 <= n.value <= 2099 for n in (first, second))
         )
         if second is not None:
+            if match.group("dash").strip() == "-" and match.group("dash") != "-" and not year_pair:
+                # "5 - 3": not a range; each number alone, the dash a pause
+                return f"{prefix}{self._read(first, decimal=False)} - {self._read(second, decimal=False)}"
+            if match.group("dash") == "-" and _is_code_pair(first, second):
+                # "02110-1301": a postcode or an identifier, digit by digit
+                return (
+                    f"{numbers.digits(first.whole, code)} {words['dash']} "
+                    f"{numbers.digits(second.whole, code)}"
+                )
             if match.group("dash") == "-" and {first.kind, second.kind} & {"version", "dotted"}:
                 # "1.3-1", "5.2.15-2": a Debian revision, not a range
                 return (
@@ -1005,6 +1087,14 @@ class LanguageRules:
             )
             return prefix + (f"{spoken} {magnitude}" if magnitude else spoken)
         if first.kind == "int":
+            if (
+                code == "ru"
+                and len(first.whole) == 4
+                and 1000 <= first.value <= 2100
+                and _RU_MONTH.match(previous.lower())
+            ):
+                # "в ноябре 2007" -> "в ноябре две тысячи седьмого года"
+                return f"{numbers.ordinal(first.value, 'ru', case='g')} года"
             if not prefix and self._is_year_context(match, first.value):
                 spoken = self._read(first, decimal=False, year=True)
             elif code == "ru":
@@ -1050,7 +1140,7 @@ class LanguageRules:
             amount = self._read(first, decimal=True)
             return f"{amount} {magnitude} {major.forms[-1]}"
         if first.kind in ("decimal", "dotted") and len(first.fraction) == 2 and minor:
-            whole, cents = int(first.whole), int(first.fraction)
+            whole, cents = first.value, int(first.fraction)
             spoken = self._read(_Number("int", first.whole), decimal=True, case=case,
                                 gender=major.gender, noun=True)  # fmt: skip
             spoken += " " + self._noun(major, whole, case)
@@ -1114,6 +1204,8 @@ class LanguageRules:
     def say_numbers(self, text: str) -> str:
         if not any(ch.isdigit() for ch in text):
             return text
+        if "(" in text:
+            text = _MAN_SECTION.sub("", text)
         if "-" in text:
             text = _DIGIT_CHAIN.sub(
                 lambda m: ", ".join(numbers.digits(g, self.code) for g in m.group(0).split("-")),
@@ -1122,7 +1214,8 @@ class LanguageRules:
         if "x" in text or "×" in text:
             text = _DIMENSIONS.sub(self._say_dimensions, text)
         if self.code == "en" and ("'" in text or "’" in text):
-            text = re.sub(r"(?<!\w)['’](\d)0s(?!\w)", self._say_short_decade, text)
+            text = _SHORT_DECADE.sub(self._say_short_decade, text)
+            text = _SHORT_YEAR.sub(lambda m: numbers.cardinal(int(m.group(1)), "en"), text)
         return self.number.sub(self._say_number, text)
 
     def _say_dimensions(self, match: re.Match) -> str:
@@ -1157,14 +1250,23 @@ class LanguageRules:
     def say_prefix_symbols(self, text: str) -> str:
         """ "~5" -> "approximately 5", "#3" -> "number 3", before the numbers are read (the word
         can set a Russian case: "~5 минут" -> "около пяти минут")."""
-        symbols = self.language.symbols
         if "©" in text or "(c)" in text.lower():
             text = self.copyright.sub(self._say_copyright, text)
-        number = symbols["#"]
-        text = self.identifier.sub(
-            lambda m: f"{number} {numbers.digits(m.group(1), self.code)}", text
-        )
-        return self.prefix_symbols.sub(lambda m: symbols.get(m.group(1), m.group(1)) + " ", text)
+        text = self.identifier.sub(self._say_identifier, text)
+        return self.prefix_symbols.sub(self._say_prefix_symbol, text)
+
+    def _symbol_word(self, match: re.Match, symbol: str) -> str:
+        """The word for a symbol, or nothing after the same word ("номер #654321")."""
+        word = self.language.symbols.get(symbol, symbol)
+        previous = _previous_word(match.string, match.start())
+        return "" if previous.lower() == word.lower() else word + " "
+
+    def _say_identifier(self, match: re.Match) -> str:
+        symbol = match.group(0)[0]
+        return self._symbol_word(match, symbol) + numbers.digits(match.group(1), self.code)
+
+    def _say_prefix_symbol(self, match: re.Match) -> str:
+        return self._symbol_word(match, match.group(1))
 
     def say_symbols(self, text: str) -> str:
         symbols = self.language.symbols

@@ -36,6 +36,8 @@ class _Abbreviations:
     def __init__(self, languages: list[Language]):
         self.kinds: dict[str, str] = {}
         self.months: set[str] = set()
+        # Written like a unit: after a number they end sentences like "etc." ("в 1999 г. Потом").
+        self.unit_like: set[str] = set()
         for language in reversed(languages):  # the text's own language wins
             for kind, table in (
                 ("always", language.abbreviations),
@@ -47,9 +49,16 @@ class _Abbreviations:
                         self.kinds[_canonical(written)] = kind
             for written in language.final:
                 self.kinds[_canonical(written)] = "final"
+            self.unit_like.update(
+                _canonical(w)
+                for w in language.abbreviations
+                if w in language.units or w.rstrip(".") in language.units or w == "г."
+            )
             self.months.update(name.lower() for name in language.months)
-        alternatives = sorted({_pattern(w) for w in self.kinds}, key=len, reverse=True)
-        self.tail = re.compile(rf"(?:^|(?<=[\s(\[“\"'‘«]))(?:{'|'.join(alternatives)})$")
+        alternatives = "|".join(sorted({_pattern(w) for w in self.kinds}, key=len, reverse=True))
+        self.tail = re.compile(rf"(?:^|(?<=[\s(\[“\"'‘«]))(?:{alternatives})$")
+        # An abbreviation that starts at a token: "z. B." has a full stop inside it.
+        self.head = re.compile(rf"(?:{alternatives})")
 
     def kind(self, found: str) -> str | None:
         canonical = _canonical(found)
@@ -100,10 +109,18 @@ def _ends_sentence(text: str, stop: int, after: int, start: int, tables: _Abbrev
     if following.islower():
         return False
     window = text[max(start, stop - 24) : stop + 1]
+    token_start = max(start, text.rfind(" ", 0, stop) + 1)
+    inside = tables.head.match(text, token_start)
+    if inside and inside.end() > stop + 1:  # the first full stop of "z. B." or "т. е."
+        return False
     found = tables.tail.search(window)
     if found:
         kind = tables.kind(found.group(0))
-        if kind == "final":
+        canonical = _canonical(found.group(0))
+        if kind == "final" or (
+            canonical in tables.unit_like
+            and text[: stop + 1 - len(found.group(0))].rstrip()[-1:].isdigit()
+        ):
             return following.isupper()
         if kind == "before_number":
             if following.isdigit():
