@@ -41,6 +41,7 @@ from .lexicon import (
     MAX_ENTRIES,
     MAX_SPOKEN,
     MAX_WRITTEN,
+    Lexicon,
     LexiconError,
     Substitution,
     apply_lexicon,
@@ -57,6 +58,7 @@ __all__ = [
     "MAX_SPOKEN",
     "MAX_WRITTEN",
     "NORMALIZE_VERSION",
+    "Lexicon",
     "LexiconError",
     "Substitution",
     "format_lexicon",
@@ -98,7 +100,9 @@ def _tidy(text: str) -> str:
     return _LEADING_COMMA.sub("", text)
 
 
-def normalize(text: str, language: str = "en", lexicon: Sequence[Substitution] = ()) -> str:
+def normalize(
+    text: str, language: str = "en", lexicon: Sequence[Substitution] | Lexicon = ()
+) -> str:
     """What a narrator says for `text` in `language` (see the module docstring)."""
     text = _CONTROL.sub(" ", text)
     text = " ".join(text.split())

@@ -19,6 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def word_list(words: str) -> tuple[str, ...]:
+    """Words written as one string, in order: "January February ..."."""
+    return tuple(words.split())
+
+
+def word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 @dataclass(frozen=True)
 class Noun:
     """A unit or currency name: its forms after a number, its gender, and fixed words after it.
@@ -165,20 +174,9 @@ _EN_UNITS = _en_nouns(
     }
 )
 
-_EN_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+_EN_MONTHS = word_list(
+    "January February March April May June July August September October November December"
+)
 
 ENGLISH = Language(
     code="en",
@@ -287,66 +285,13 @@ ENGLISH = Language(
         "Sept": 9,
     },
     month_names=tuple(_EN_MONTHS),
-    year_words=frozenset(
-        [
-            "in",
-            "since",
-            "from",
-            "until",
-            "till",
-            "by",
-            "before",
-            "after",
-            "during",
-            "year",
-            "circa",
-            "around",
-            "early",
-            "late",
-            "mid",
-            "summer",
-            "winter",
-            "spring",
-            "autumn",
-            "fall",
-            "copyright",
-            "©",
-        ]
+    year_words=word_set(
+        "in since from until till by before after during year circa around early late mid summer winter spring autumn fall copyright ©"
     ),
     heading_words=dict.fromkeys(
-        [
-            "chapter",
-            "part",
-            "book",
-            "volume",
-            "vol",
-            "appendix",
-            "section",
-            "act",
-            "scene",
-            "article",
-            "title",
-            "phase",
-            "stage",
-            "level",
-            "episode",
-            "type",
-            "class",
-            "category",
-            "annex",
-            "canto",
-            "psalm",
-            "unit",
-            "lesson",
-            "war",
-            "round",
-            "grade",
-            "step",
-            "tier",
-            "series",
-            "season",
-            "division",
-        ],
+        word_list(
+            "chapter part book volume vol appendix section act scene article title phase stage level episode type class category annex canto psalm unit lesson war round grade step tier series season division"
+        ),
         "",
     ),
     symbols={
@@ -444,20 +389,9 @@ _RU_UNITS = {
     "стр.": _ru("страница страницы страниц", "f"),
 }
 
-_RU_MONTHS_GENITIVE = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-]
+_RU_MONTHS_GENITIVE = word_list(
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
+)
 
 RUSSIAN = Language(
     code="ru",
@@ -666,44 +600,13 @@ GERMAN = Language(
         **{"Jan": 1, "Feb": 2, "Aug": 8, "Sept": 9, "Okt": 10, "Nov": 11, "Dez": 12},
     },
     month_names=tuple(_DE_MONTHS.split()),
-    year_words=frozenset(
-        [
-            "im",
-            "jahr",
-            "jahre",
-            "jahres",
-            "seit",
-            "bis",
-            "von",
-            "ab",
-            "um",
-            "vor",
-            "nach",
-            "anfang",
-            "ende",
-            "mitte",
-            "copyright",
-            "©",
-        ]
+    year_words=word_set(
+        "im jahr jahre jahres seit bis von ab um vor nach anfang ende mitte copyright ©"
     ),
     heading_words=dict.fromkeys(
-        [
-            "kapitel",
-            "teil",
-            "band",
-            "buch",
-            "abschnitt",
-            "anhang",
-            "akt",
-            "szene",
-            "artikel",
-            "stufe",
-            "phase",
-            "typ",
-            "klasse",
-            "folge",
-            "staffel",
-        ],
+        word_list(
+            "kapitel teil band buch abschnitt anhang akt szene artikel stufe phase typ klasse folge staffel"
+        ),
         "",
     ),
     symbols={
@@ -828,25 +731,9 @@ FRENCH = Language(
     month_names=tuple(_FR_MONTHS.split()),
     year_words=frozenset(),  # French says years as cardinals
     heading_words=dict.fromkeys(
-        [
-            "chapitre",
-            "partie",
-            "tome",
-            "livre",
-            "volume",
-            "section",
-            "annexe",
-            "acte",
-            "scène",
-            "article",
-            "titre",
-            "phase",
-            "niveau",
-            "type",
-            "classe",
-            "épisode",
-            "saison",
-        ],
+        word_list(
+            "chapitre partie tome livre volume section annexe acte scène article titre phase niveau type classe épisode saison"
+        ),
         "",
     ),
     symbols={
@@ -979,26 +866,9 @@ SPANISH = Language(
     month_names=tuple(_ES_MONTHS.split()),
     year_words=frozenset(),  # Spanish says years as cardinals
     heading_words=dict.fromkeys(
-        [
-            "capítulo",
-            "parte",
-            "tomo",
-            "libro",
-            "volumen",
-            "sección",
-            "apéndice",
-            "acto",
-            "escena",
-            "artículo",
-            "título",
-            "fase",
-            "nivel",
-            "tipo",
-            "clase",
-            "episodio",
-            "temporada",
-            "siglo",
-        ],
+        word_list(
+            "capítulo parte tomo libro volumen sección apéndice acto escena artículo título fase nivel tipo clase episodio temporada siglo"
+        ),
         "",
     ),
     symbols={
@@ -1043,112 +913,6 @@ CURRENCY_SIGNS = {
 # Monarchs and popes whose Roman numerals are read as ordinals ("Henry VIII" -> "Henry the
 # eighth"). An explicit list, because after any capitalised word the risk is too high:
 # "Pentium III", "Rocky II", "Debian CD".
-REGNAL_NAMES = frozenset(
-    [
-        "Henry",
-        "Edward",
-        "George",
-        "William",
-        "Charles",
-        "Elizabeth",
-        "Richard",
-        "James",
-        "Louis",
-        "Mary",
-        "Victoria",
-        "John",
-        "Pius",
-        "Leo",
-        "Gregory",
-        "Benedict",
-        "Innocent",
-        "Clement",
-        "Boniface",
-        "Urban",
-        "Alexander",
-        "Frederick",
-        "Peter",
-        "Ivan",
-        "Nicholas",
-        "Catherine",
-        "Philip",
-        "Ferdinand",
-        "Alfonso",
-        "Carlos",
-        "Juan",
-        "Napoleon",
-        "Ramesses",
-        "Ptolemy",
-        "Constantine",
-        "Justinian",
-        "Otto",
-        "Wilhelm",
-        "Friedrich",
-        "Karl",
-        "Ludwig",
-        "Heinrich",
-        "Franz",
-        "Joseph",
-        "Gustav",
-        "Christian",
-        "Frederik",
-        "Olaf",
-        "Harald",
-        "Haakon",
-        "Sancho",
-        "Pedro",
-        "Manuel",
-        "Sebastian",
-        "Paul",
-        "Stephen",
-        "Andrew",
-        "David",
-        "Malcolm",
-        "Robert",
-        "Anne",
-        "Isabella",
-        "Isabel",
-        "Felipe",
-        "Fernando",
-        "Luis",
-        "Enrique",
-        "Leopold",
-        "Albert",
-        "Umberto",
-        "Rudolf",
-        "Maximilian",
-        "Sigismund",
-        "Casimir",
-        "Vladimir",
-        "Mikhail",
-        "Nikolai",
-        "Henri",
-        "François",
-        "Philippe",
-        "Jean",
-        "Sixtus",
-        "Julius",
-        "Николай",
-        "Александр",
-        "Пётр",
-        "Петр",
-        "Иван",
-        "Екатерина",
-        "Павел",
-        "Елизавета",
-        "Анна",
-        "Василий",
-        "Фёдор",
-        "Людовик",
-        "Генрих",
-        "Карл",
-        "Фридрих",
-        "Вильгельм",
-        "Георг",
-        "Эдуард",
-        "Лев",
-        "Григорий",
-        "Бенедикт",
-        "Иоанн",
-    ]
+REGNAL_NAMES = word_set(
+    "Henry Edward George William Charles Elizabeth Richard James Louis Mary Victoria John Pius Leo Gregory Benedict Innocent Clement Boniface Urban Alexander Frederick Peter Ivan Nicholas Catherine Philip Ferdinand Alfonso Carlos Juan Napoleon Ramesses Ptolemy Constantine Justinian Otto Wilhelm Friedrich Karl Ludwig Heinrich Franz Joseph Gustav Christian Frederik Olaf Harald Haakon Sancho Pedro Manuel Sebastian Paul Stephen Andrew David Malcolm Robert Anne Isabella Isabel Felipe Fernando Luis Enrique Leopold Albert Umberto Rudolf Maximilian Sigismund Casimir Vladimir Mikhail Nikolai Henri François Philippe Jean Sixtus Julius Николай Александр Пётр Петр Иван Екатерина Павел Елизавета Анна Василий Фёдор Людовик Генрих Карл Фридрих Вильгельм Георг Эдуард Лев Григорий Бенедикт Иоанн"
 )

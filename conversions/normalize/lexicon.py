@@ -207,15 +207,35 @@ def _whole_word(entry: Substitution) -> str:
     return f"{before}{body}{after}"
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _is_one_word(written: str) -> bool:
+    return bool(_WORD.fullmatch(written)) and not any(_is_cjk(ch) for ch in written)
+
+
 class _CompiledLexicon:
+    """One regex pass: at each place the phrases ("GNU/Linux", "C++", "New York", Japanese
+    words) are tried, longest first, then a whole word is looked up in a dict.
+
+    A regex alternative per single word was 15x slower than no list with 1,000 pairs
+    (bench/normalize.py); the dict costs one lookup per word of the text.
+    """
+
     def __init__(self, entries: list[Substitution]):
         self.exact = {e.written: e.spoken for e in entries if e.case_sensitive}
         self.folded = {e.written.casefold(): e.spoken for e in entries if not e.case_sensitive}
         # Longest first, so "GNU/Linux" wins over "GNU"; for equal lengths the case-sensitive
         # entry is tried first, so "SQL [case]" beats "sql" on "SQL".
-        ordered = sorted(entries, key=lambda e: (-len(e.written), not e.case_sensitive))
+        phrases = [e for e in entries if not _is_one_word(e.written)]
+        ordered = sorted(phrases, key=lambda e: (-len(e.written), not e.case_sensitive))
         alternatives = [_whole_word(e) for e in ordered]
+        if len(phrases) < len(entries):
+            alternatives.append(r"\w+")
         self.pattern = re.compile("|".join(alternatives)) if alternatives else None
+        self.has_phrases = bool(phrases)
+        self.folded_words = {w for w in self.folded if _is_one_word(w)}
+        self.exact_words = {w for w in self.exact if _is_one_word(w)}
 
     def _spoken(self, match: re.Match) -> str:
         found = match.group(0)
@@ -226,32 +246,66 @@ class _CompiledLexicon:
     def apply(self, text: str) -> str:
         if self.pattern is None:
             return text
+        if not self.has_phrases:  # most texts hold none of the words: skip them at C speed
+            words = set(_WORD.findall(text))
+            if words.isdisjoint(self.exact_words) and self.folded_words.isdisjoint(
+                word.casefold() for word in words
+            ):
+                return text
         return self.pattern.sub(self._spoken, text)
 
 
+class Lexicon:
+    """A pronunciation list made ready once, for `normalize` to use on every chunk of a book.
+
+    A plain list of Substitutions works too, but is hashed on every call to find its compiled
+    form: with 1,000 pairs that cost 3x the normalisation itself (bench/normalize.py).
+    """
+
+    def __init__(self, entries: Sequence[Substitution] = ()):
+        self.entries = tuple(entries)
+        self._compiled: dict[str, _CompiledLexicon] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def apply(self, text: str, language: str) -> str:
+        compiled = self._compiled.get(language)
+        if compiled is None:
+            compiled = self._compiled[language] = _CompiledLexicon(
+                _effective(self.entries, language)
+            )
+        return compiled.apply(text)
+
+
 @functools.lru_cache(maxsize=32)
-def _compiled(lexicon: tuple[Substitution, ...], language: str) -> _CompiledLexicon:
-    return _CompiledLexicon(_effective(lexicon, language))
+def _prepared(entries: tuple[Substitution, ...]) -> Lexicon:
+    return Lexicon(entries)
 
 
-def apply_lexicon(text: str, lexicon: Sequence[Substitution], language: str) -> str:
+def apply_lexicon(text: str, lexicon: Sequence[Substitution] | Lexicon, language: str) -> str:
     """`text` with every whole-word match of the list replaced by its spoken form, in one pass.
 
     One pass: a spoken form is never matched again, so "a = b" and "b = a" cannot loop.
     """
     if not lexicon:
         return text
-    return _compiled(tuple(lexicon), language).apply(text)
+    if not isinstance(lexicon, Lexicon):
+        lexicon = _prepared(tuple(lexicon))
+    return lexicon.apply(text, language)
 
 
-def lexicon_fingerprint(lexicon: Sequence[Substitution], language: str) -> str:
+def lexicon_fingerprint(lexicon: Sequence[Substitution] | Lexicon, language: str) -> str:
     """A short hash of the pairs that apply to `language`; "" when none do.
 
     For a cache key of audio made from the original text: the same text with another list
     must not reuse the audio. (Keying the cache on the normalised text needs neither this nor
     NORMALIZE_VERSION.)
     """
-    entries = _effective(lexicon, language)
+    entries = _effective(list(lexicon), language)
     if not entries:
         return ""
     digest = hashlib.sha256(format_lexicon(entries).encode("utf-8"))

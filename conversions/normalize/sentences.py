@@ -55,7 +55,9 @@ class _Abbreviations:
                 if w in language.units or w.rstrip(".") in language.units or w == "г."
             )
             self.months.update(name.lower() for name in language.months)
-        alternatives = "|".join(sorted({_pattern(w) for w in self.kinds}, key=len, reverse=True))
+        alternatives = "|".join(
+            sorted({abbreviation_pattern(w) for w in self.kinds}, key=len, reverse=True)
+        )
         self.tail = re.compile(rf"(?:^|(?<=[\s(\[“\"'‘«]))(?:{alternatives})$")
         # An abbreviation that starts at a token: "z. B." has a full stop inside it.
         self.head = re.compile(rf"(?:{alternatives})")
@@ -69,7 +71,7 @@ def _canonical(written: str) -> str:
     return "".join(written.split())
 
 
-def _pattern(written: str) -> str:
+def abbreviation_pattern(written: str) -> str:
     """A regex for an abbreviation, with spaces optional and an optional capital first letter.
 
     "z. B." also matches "z.B."; "e.g." also "E.g." and "e. g.".
