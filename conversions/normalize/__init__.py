@@ -1,33 +1,37 @@
 """Narration text -> what a narrator says: numbers, abbreviations, links, code and symbols in
 words, per language, before speech; and the sentence splitter that knows the abbreviations.
 
-Plain Python (no Django): it runs inside the speech processes. The speech engines read the
-result; captions keep the original text, so normalise each chunk after splitting and
-chunking, and keep the chunk as written for the transcript:
+Plain Python (no Django): it runs inside the speech processes. Captions keep the original
+text, so split and chunk the text as written, then normalise each chunk for the engine only:
 
-    for sentence in split_sentences(paragraph, language): ...     # captions, chunks
-    spoken = normalize(chunk, language, lexicon)                  # what the engine reads
+    lexicon = Lexicon(admin_pairs + person_pairs)          # once per book; later pairs win
+    for sentence in split_sentences(paragraph, language):  # captions and chunks, as written
+        ...
+    spoken = normalize(chunk, language, lexicon)           # what the engine reads
 
-- `normalize(text, language, lexicon=())`: the spoken form of `text`. `language` is a tag such
-  as "en", "en-US", "ru" or an eSpeak voice name such as "en-gb-x-rp"; only its first part
-  counts, except that the lexicon can target a full tag. English, Russian, German, French and
-  Spanish have rules; any other language gets only the lexicon and tidy spacing (Japanese goes
-  to Kokoro, whose own front end reads numbers). Never raises on text: a rule that cannot read
-  something leaves it as written.
+- `normalize(text, language="en", lexicon=())`: the spoken form of `text`. `language` is a tag
+  such as "en", "en-US", "ru" or an eSpeak voice name such as "en-gb-x-rp"; only its first
+  part chooses the rules, while a lexicon pair can target a full tag. English, Russian,
+  German, French and Spanish have rules; any other language gets only the lexicon and tidy
+  spacing (Japanese goes to Kokoro, whose own front end reads numbers). Never raises on text:
+  a rule that cannot read something leaves it as written. The result is longer than the text
+  (numbers become words): 4 % more words on bashref.pdf; a number of more than 40 digits becomes "a
+  long number", so no chunk grows without bound.
 - `split_sentences(paragraph, language="en")`: sentences, whitespace collapsed (sentences.py).
-- The pronunciation list: `Substitution`, `parse_lexicon`, `format_lexicon`,
-  `validate_substitution`, `LexiconError`, `lexicon_fingerprint` (lexicon.py, which documents
-  the file format). Its pairs apply before the built-in rules, to whole words, after links,
-  e-mail addresses and paths have been put into words (so "debian = Debb-ian" also changes
-  "a link to debian dot org", and a spoken form with spaces cannot break a URL apart).
+- The pronunciation list (lexicon.py, which documents the file format): `Substitution`,
+  `Lexicon`, `parse_lexicon`, `format_lexicon`, `validate_substitution`, `LexiconError`,
+  `lexicon_fingerprint`. Its pairs apply to whole words before the built-in rules, but after
+  links, e-mail addresses and paths have been put into words, so "debian = Debb-ian" also
+  changes "a link to debian dot org", and a spoken form with spaces cannot break a URL apart.
 - NORMALIZE_VERSION changes whenever a rule changes what is said. A cache of audio keyed on
   the original text must include it and `lexicon_fingerprint`; a cache keyed on the
   normalised text needs neither.
 
 The order, one regex pass per family: links, e-mail and paths (links.py) -> the lexicon ->
-command lines -> abbreviations -> Roman numerals -> "~ # № §" before numbers -> dates and times
--> numbers with units and currencies -> remaining symbols and dashes -> spacing. The rules and
-their limits are described in rules.py, links.py and languages.py.
+command lines (links.py) -> abbreviations -> Roman numerals -> "~ # № §" before numbers
+(rules.py) -> dates and times (dates.py) -> numbers with units and currencies
+(quantities.py) -> remaining symbols and dashes (rules.py) -> spacing. The words each language
+needs are in languages.py, number words in numbers.py (num2words), agreement in grammar.py.
 """
 
 from __future__ import annotations

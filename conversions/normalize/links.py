@@ -94,6 +94,21 @@ def _split_host(remainder: str) -> tuple[str, str]:
     return remainder[: found.start()], remainder[found.start() :]
 
 
+def _say_path_text(path: str, language: Language) -> str:
+    home = path.startswith("~")
+    parts = [part for part in path.lstrip("~").split("/") if part]
+    words = [language.words.get("home", "home")] if home else []
+    dot = f" {language.words['dot']} "
+    for part in parts:
+        part = part.strip("<>")
+        if part in _PATH_WORDS:
+            words.append(_PATH_WORDS[part])
+            continue
+        part = part.replace("<", " ").replace(">", " ").replace("_", " ").replace("*", " star ")
+        words.append(_NAME_DOT.sub(dot, part).strip() if "." in part else part)
+    return " ".join(word for word in words if word)
+
+
 def _say_url(match: re.Match, language: Language) -> str:
     token, rest = _trim(match.group(0).lstrip("<"))
     token = token.rstrip(">")
@@ -125,23 +140,9 @@ def _say_bare_host(match: re.Match, language: Language) -> str:
 def _say_email(match: re.Match, language: Language) -> str:
     local, host = match.group(1), match.group(2)
     dot = f" {language.words['dot']} "
-    local_words = local.replace(".", dot).replace("_", " ").replace("+", " plus ")
+    plus = f" {language.words['plus']} "
+    local_words = local.replace(".", dot).replace("_", " ").replace("+", plus)
     return f"{local_words} {language.words['at']} {_host_words(host, language)}"
-
-
-def _say_path_text(path: str, language: Language) -> str:
-    home = path.startswith("~")
-    parts = [part for part in path.lstrip("~").split("/") if part]
-    words = [language.words.get("home", "home")] if home else []
-    dot = f" {language.words['dot']} "
-    for part in parts:
-        part = part.strip("<>")
-        if part in _PATH_WORDS:
-            words.append(_PATH_WORDS[part])
-            continue
-        part = part.replace("<", " ").replace(">", " ").replace("_", " ").replace("*", " star ")
-        words.append(_NAME_DOT.sub(dot, part).strip() if "." in part else part)
-    return " ".join(word for word in words if word)
 
 
 def _say_path(match: re.Match, language: Language) -> str:

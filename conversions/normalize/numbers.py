@@ -8,7 +8,8 @@ gender. What it lacks, and what is added here as grammar rather than as word tab
   changes. German ordinals take their ending from the word before them ("am dritten").
 - Russian: "тысяча" rather than num2words' "одна тысяча" at the start of a number.
 - Long digit strings (more than MAX_CARDINAL_DIGITS digits) are read digit by digit:
-  num2words raises OverflowError above 10**306 and nobody says "one quadrillion ...".
+  num2words raises OverflowError above 10**306 and nobody says "one quadrillion ..."; past
+  MAX_SPOKEN_DIGITS digits they are "a long number".
 
 Every function here returns words and never raises for any digit string: when num2words fails
 the digits are read one by one.
@@ -21,6 +22,14 @@ import functools
 from num2words import CONVERTER_CLASSES
 
 MAX_CARDINAL_DIGITS = 12  # up to hundreds of billions; longer runs are IDs, read digit by digit
+MAX_SPOKEN_DIGITS = 40  # longer still: "a long number" (see `digits`)
+LONG_NUMBER = {
+    "en": "a long number",
+    "ru": "длинное число",
+    "de": "eine lange Zahl",
+    "fr": "un long nombre",
+    "es": "un número largo",
+}
 
 # Which noun form follows a number: index into a noun's forms (see `noun_form`).
 SINGULAR, FEW, MANY = 0, 1, 2
@@ -56,7 +65,12 @@ def _words(language: str, kind: str, number: int, case: str, gender: str, plural
 
 
 def digits(text: str, language: str) -> str:
-    """Each digit as a word: "0042" -> "zero zero four two"."""
+    """Each digit as a word: "0042" -> "zero zero four two"; past MAX_SPOKEN_DIGITS digits
+    only "a long number", which is all a listener can take in (and a 5,000-digit number
+    would be a 5,000-word chunk for the engine)."""
+    count = sum(ch.isdigit() for ch in text)
+    if count > MAX_SPOKEN_DIGITS:
+        return LONG_NUMBER.get(language, text)
     return " ".join(_digit_word(ch, language) for ch in text if ch.isdigit())
 
 
@@ -134,10 +148,12 @@ def noun_form(number: int | None, language: str) -> int:
 
 
 def genitive_noun_form(number: int | None) -> int:
-    """Russian, after a genitive preposition: 21 "мегабайта" (gen. sg.), else "мегабайт"."""
-    if number is not None and number % 10 == 1 and number % 100 != 11:
+    """Russian, after a genitive preposition ("более 21 МБ"): the genitive singular after 1,
+    21, 31... and after a fraction, which is the 2-4 form ("мегабайта"); else the genitive
+    plural, which is the 5+ form ("мегабайт")."""
+    if number is None or number % 10 == 1 and number % 100 != 11:
         return FEW
-    return MANY if number is not None else FEW
+    return MANY
 
 
 # German ordinals: the weak ending after an article or a contracted preposition ("am dritten",
