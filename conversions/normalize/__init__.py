@@ -15,8 +15,8 @@ text, so split and chunk the text as written, then normalise each chunk for the 
   German, French and Spanish have rules; any other language gets only the lexicon and tidy
   spacing (Japanese goes to Kokoro, whose own front end reads numbers). Never raises on text:
   a rule that cannot read something leaves it as written. The result is longer than the text
-  (numbers become words): 4 % more words on bashref.pdf; a number of more than 40 digits becomes "a
-  long number", so no chunk grows without bound.
+  (numbers become words): 4 % more words on bashref.pdf; a number of more than 40 digits
+  becomes "a long number", so no chunk grows without bound.
 - `split_sentences(paragraph, language="en")`: sentences, whitespace collapsed (sentences.py).
 - The pronunciation list (lexicon.py, which documents the file format): `Substitution`,
   `Lexicon`, `parse_lexicon`, `format_lexicon`, `validate_substitution`, `LexiconError`,
