@@ -12,6 +12,7 @@ Prints Markdown for docs/benchmarks.md.
 """
 
 import collections
+import re
 import subprocess
 import sys
 import time
@@ -122,7 +123,11 @@ def speed() -> None:
           f"| {normalize_s / split_s:.2f}x |")  # fmt: skip
     print(f"| the same with a {len(lexicon):,}-pair pronunciation list | {lexicon_s:.3f} "
           f"| {chars / lexicon_s:,.0f} | {lexicon_s / split_s:.2f}x |")  # fmt: skip
-    print(f"\n- normalisation changed {changed:,} of {len(sentences):,} sentences "
+    old_break = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+")  # the splitter before
+    old_count = sum(len([s for s in old_break.split(" ".join(p.split())) if s]) for p in paragraphs)
+    print(f"\n- sentences: {len(sentences):,} with `split_sentences`, {old_count:,} with the "
+          f"previous regex (which also broke after \"e.g.\", \"Fig.\", initials)")  # fmt: skip
+    print(f"- normalisation changed {changed:,} of {len(sentences):,} sentences "
           f"({changed / len(sentences):.0%})")  # fmt: skip
     print(f"- once per speech process: import {start_up_ms[0]:.0f} ms, first English call "
           f"(compiles the rules) {start_up_ms[1]:.0f} ms")  # fmt: skip
