@@ -35,10 +35,6 @@ LONG_NUMBER = {
 SINGULAR, FEW, MANY = 0, 1, 2
 
 
-def supports(language: str) -> bool:
-    return language in CONVERTER_CLASSES
-
-
 @functools.lru_cache(maxsize=8192)
 def _words(language: str, kind: str, number: int, case: str, gender: str, plural: bool) -> str:
     converter = CONVERTER_CLASSES[language]

@@ -148,10 +148,10 @@ class QuantityRules:
         number = r"\d+(?:[.,]\d+)*"
         if spaces:
             number = rf"\d{{1,3}}(?:[{spaces}]\d{{3}})+(?!\d)|{number}"
-        signs = [sign for sign, code in CURRENCY_SIGNS.items() if not sign[0].isalpha()]
-        after_signs = [s for s in CURRENCY_SIGNS if s not in ("US$",)]
+        signs = [sign for sign in CURRENCY_SIGNS if not sign[0].isalpha()]  # "$", "US$", "€"
+        after_signs = [sign for sign in CURRENCY_SIGNS if sign != "US$"]  # "€", "EUR", "руб."
         if self.code != "ru":
-            after_signs = [s for s in after_signs if s[0] not in "рр"]
+            after_signs = [sign for sign in after_signs if not sign.startswith(("руб", "р."))]
         ordinal_suffix = {
             "en": r"st|nd|rd|th|ST|ND|RD|TH",
             "ru": "-(?:" + "|".join(sorted(RU_ORDINAL_SUFFIX, key=len, reverse=True)) + ")",
@@ -187,7 +187,7 @@ class QuantityRules:
             ")?",
             # "64-bit", "3-day" may follow, but not "-5" (a chain) nor a Russian "64-битный"
             # (a compound said as one word, "шестидесятичетырёхбитный", left to the engine).
-            r"(?![\w/]|[\-−][\d\w])" if self.code == "ru" else r"(?![\w/]|[\-−]\d|[.,]\d)",
+            r"(?![\w/]|[\-−][\d\w]|[.,]\d)" if self.code == "ru" else r"(?![\w/]|[\-−]\d|[.,]\d)",
         ]
         self.number = re.compile("".join(parts))
 
