@@ -55,6 +55,7 @@ bench: install os-deps
 	$(PY) bench/load.py
 	scripts/with-postgres $(PY) bench/load.py
 	$(PY) bench/text_quality.py
+	$(PY) bench/normalize.py
 	$(PY) bench/convert.py
 
 os-deps:
