@@ -11,40 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..normalize import primary_language, split_sentences
+
 MAX_CHUNK_WORDS = 250  # <= 250 words ran at ~850x real time per core; captions stay usable
 MAX_CHUNK_CHARS = 4000  # bounds chunks of long "words" (paths, URLs) that a word count misses
 # Languages written without spaces between words: sentences end at 。！？ with no space after.
 UNSPACED_LANGUAGES = frozenset({"ja", "zh"})
 
-# A sentence ends at . ! ? or an ellipsis, optionally followed by closing quotes or brackets.
-_SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+")
-# In Japanese and Chinese also right after a full-width end mark (and its closing bracket).
-_UNSPACED_SENTENCE_BREAK = re.compile(
-    r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+|(?<=[。！？])(?![」』）】])\s*|(?<=[。！？][」』）】])\s*"
-)
 _UNSPACED_ENDS = ("。", "！", "？", "」", "』", "）", "】", "、", "，")
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|(?<=[、，；：])\s*")
-
-
-def primary_language(language: str) -> str:
-    """'en-US', 'en_us' or 'EN' -> 'en'."""
-    return re.split(r"[-_]", language or "", maxsplit=1)[0].lower()
 
 
 def has_words(text: str) -> bool:
     """Whether `text` has anything to say: a letter or a digit."""
     return any(ch.isalnum() for ch in text)
-
-
-def split_sentences(paragraph: str, language: str = "en") -> list[str]:
-    """Sentences of a paragraph, whitespace collapsed (abbreviations may split; harmless here)."""
-    text = " ".join(paragraph.split())
-    pattern = (
-        _UNSPACED_SENTENCE_BREAK
-        if primary_language(language) in UNSPACED_LANGUAGES
-        else _SENTENCE_BREAK
-    )
-    return [s.strip() for s in pattern.split(text) if s.strip()]
 
 
 def _fits(text: str, max_words: int, max_chars: int) -> bool:

@@ -17,8 +17,11 @@ costs one chunk. A chunk that fails twice raises SpeechError. Finished segments 
 deleted: a retried job reuses whole segments, and the work folder holds at most one segment's
 WAVs per process.
 
-The cache key of a chunk covers everything that shapes its audio: the text as spoken, the
-voice, the rate, the engine's versions and a hash of the voice's model.
+The engines get each chunk normalised (conversions.normalize: numbers, abbreviations, links
+and symbols in words, and the pronunciation list) while the captions keep the text as written.
+The cache key of a chunk covers everything that shapes its audio: the text as spoken (after
+normalisation, so a changed rule or list speaks it again), the voice, the rate, the engine's
+versions and a hash of the voice's model.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from audiobooker.disk import is_disk_full
 
 from ..audio import ENCODER_ID, AudioSegment, ChapterAudio, Mp3SegmentWriter
 from ..children import die_with_parent
+from ..normalize import Lexicon, Substitution, normalize
 from .chunking import speakable_text
 from .errors import SpeechError, VoiceUnusable
 from .voices import Voice, engine_module
@@ -132,17 +136,25 @@ def _maybe_fault(text: str) -> None:
 
 
 class _Speaking:
-    """What a speech process holds: the loaded voice and the keys of its chunks."""
+    """What a speech process holds: the loaded voice, the pronunciation list, and the keys of
+    its chunks."""
 
-    def __init__(self, voice: Voice, rate: int, threads: int, workdir: Path) -> None:
+    def __init__(
+        self, voice: Voice, rate: int, threads: int, workdir: Path, lexicon: Sequence
+    ) -> None:
         engine = engine_module(voice)
         self.voice, self.rate, self.workdir = voice, rate, workdir
+        self.lexicon = Lexicon(lexicon)
         self.identity = engine.identity(voice)
         self.speaker = engine.open_speaker(voice, rate, threads)
         self.sample_rate = self.speaker.sample_rate
 
     def spoken_text(self, text: str) -> str:
-        return speakable_text(text, self.voice.language)
+        """What the engine reads for a chunk: numbers, abbreviations, links and symbols in
+        words in the voice's language (the caption keeps the text as written)."""
+        return speakable_text(
+            normalize(text, self.voice.language, self.lexicon), self.voice.language
+        )
 
     def run(self, task: _Task, send: Callable[[tuple], None]) -> None:
         """Speak a task's chunks (or take them from the cache) into its MP3 segment."""
@@ -197,7 +209,7 @@ class _Speaking:
 
 
 def _process_main(
-    conn, parent_pid: int, workdir: str, voice: Voice, rate: int, threads: int
+    conn, parent_pid: int, workdir: str, voice: Voice, rate: int, threads: int, lexicon
 ) -> None:
     """Speech process: load the voice, then take tasks from `conn` until None or EOF."""
     die_with_parent(parent_pid)
@@ -206,7 +218,7 @@ def _process_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        speaking = _Speaking(voice, rate, threads, Path(workdir))
+        speaking = _Speaking(voice, rate, threads, Path(workdir), lexicon)
         # A first word checks the engine, the voice and the scratch folder before real work.
         warmup = Path(workdir) / "chunks" / f".warmup.{os.getpid()}.wav"
         warmup.parent.mkdir(parents=True, exist_ok=True)
@@ -259,11 +271,13 @@ def _segment_ranges(sizes: list[int], max_size: int) -> list[tuple[int, int]]:
 class _SpeechProcess:
     """One speech process and the parent's view of it."""
 
-    def __init__(self, ctx, workdir: Path, voice: Voice, rate: int, threads: int) -> None:
+    def __init__(
+        self, ctx, workdir: Path, voice: Voice, rate: int, threads: int, lexicon: tuple
+    ) -> None:
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(
             target=_process_main,
-            args=(child_conn, os.getpid(), os.fspath(workdir), voice, rate, threads),
+            args=(child_conn, os.getpid(), os.fspath(workdir), voice, rate, threads, lexicon),
             name="audiobooker-speech",
             daemon=True,  # multiprocessing also kills daemonic children when the parent exits
         )
@@ -316,6 +330,7 @@ def speak_chapters(
     chunk_timeout: float = 120.0,
     progress: Callable[[float], None] | None = None,
     max_segment_chars: int = MAX_SEGMENT_CHARS,
+    lexicon: Sequence[Substitution] = (),
 ) -> list[ChapterAudio]:
     """Speak (title, chunks) chapters with `voice` into MP3 segments under `workdir`.
 
@@ -325,7 +340,9 @@ def speak_chapters(
     called in this process as chunks finish (a fraction of the characters, rising to 1.0);
     raising from it aborts the run and kills the children. `workdir` keeps finished segments
     and chunks, so calling again with the same input (a retried job) reuses them; delete it when
-    the book is stored. Raises SpeechError when a chunk fails twice or the voice cannot start.
+    the book is stored. `lexicon` is the pronunciation list ("write this, say this") applied
+    before the built-in rules. Raises SpeechError when a chunk fails twice or the voice cannot
+    start.
     """
     if not 80 <= int(rate) <= 450:
         raise ValueError(f"rate must be 80-450 words per minute, not {rate}")
@@ -368,7 +385,7 @@ def speak_chapters(
     finished = False
 
     def start_child() -> _SpeechProcess:
-        return _SpeechProcess(ctx, workdir, voice, rate, threads)
+        return _SpeechProcess(ctx, workdir, voice, rate, threads, tuple(lexicon))
 
     def fail(child: _SpeechProcess, reason: str) -> None:
         """Kill the child; count the failure against the chunk it was on; retry or give up."""
@@ -488,5 +505,5 @@ def speak_to_wav(text: str, wav_path: Path, *, voice: Voice, rate: int) -> int:
     wav_path.parent.mkdir(parents=True, exist_ok=True)
     engine = engine_module(voice)
     speaker = engine.open_speaker(voice, rate, cpu_count())
-    pcm = speaker.speak(speakable_text(text, voice.language), wav_path)
+    pcm = speaker.speak(speakable_text(normalize(text, voice.language), voice.language), wav_path)
     return len(pcm) // SAMPLE_WIDTH
