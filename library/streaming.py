@@ -16,6 +16,10 @@ from django.http import HttpResponse, StreamingHttpResponse
 STREAM_CHUNK = 64 * 1024
 # One range of bytes; several ("bytes=0-1,5-9") do not match, and get the whole file.
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# Positions past any file, without turning thousands of digits into an int (Python refuses
+# more than 4,300 digits: a 500 for "bytes=" followed by 5,000 of them).
+_MAX_DIGITS = 18
+_PAST_ANY_FILE = 10**_MAX_DIGITS
 
 
 class RangeNotSatisfiable(Exception):
@@ -33,17 +37,23 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
         return None
     first, last = match.groups()
     if not first:  # "bytes=-500": the last 500 bytes
-        length = int(last)
+        length = _position(last)
         if length == 0 or size == 0:
             raise RangeNotSatisfiable()
         return max(0, size - length), size - 1
-    start = int(first)
-    if last and int(last) < start:
+    start = _position(first)
+    if last and _position(last) < start:
         return None  # invalid: ignored, as the spec says
     if start >= size:
         raise RangeNotSatisfiable()
-    end = int(last) if last else size - 1
+    end = _position(last) if last else size - 1
     return start, min(end, size - 1)
+
+
+def _position(digits: str) -> int:
+    """A byte position as written; any number too long to be a real one is past every file."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else _PAST_ANY_FILE
 
 
 def stream(name: str, start: int, length: int):
