@@ -57,6 +57,8 @@ bench: install os-deps
 	$(PY) bench/text_quality.py
 	$(PY) bench/normalize.py
 	$(PY) bench/convert.py
+	$(PY) bench/voices.py
+	$(PY) bench/intelligibility.py
 
 os-deps:
 	@scripts/os-deps $(OS_PACKAGES)

@@ -22,7 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 MANUALS = Path(os.environ.get("AUDIOBOOKER_MANUALS", REPO / ".cache" / "manuals"))
 DEFAULT = [MANUALS / "bashref.pdf", MANUALS / "fhs-3.0.pdf"]
-VOICE, RATE = os.environ.get("TTS_VOICE", "en-us"), int(os.environ.get("TTS_RATE", "175"))
+# eSpeak on both sides: this compares the pipeline with the hand-made chain, not voices
+# (bench/voices.py compares the natural voice with Piper alone).
+VOICE, RATE = "en-us", int(os.environ.get("TTS_RATE", "175"))
 
 
 # Runs a command and prints the largest RSS (KB) any process under it reached: a fresh process
@@ -60,7 +62,9 @@ def main(pdfs: list[Path]) -> None:
                 f" | ffmpeg -v error -y -i - -ac 1 -ar 22050 -b:a 48k '{chain_mp3}'"
             )
             chain_s, chain_rss = run(chain)
-            ours_s, ours_rss = run(f"'{python}' manage.py convert '{pdf}' -o '{ours_mp3}'")
+            ours_s, ours_rss = run(
+                f"'{python}' manage.py convert '{pdf}' -o '{ours_mp3}' --voice espeak:{VOICE}"
+            )
             ours_h, chain_h = duration(ours_mp3) / 3600, duration(chain_mp3) / 3600
             rows.append((pdf.name, "audiobooker", ours_s, ours_h, ours_rss, ours_s / chain_s))
             rows.append(
