@@ -1,12 +1,14 @@
 """Admin for users: create with a password, (de)activate, superuser flag, search by email."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Count
 
+from . import listening
 from .forms import AdminUserChangeForm, AdminUserCreationForm
-from .models import User
+from .models import Pronunciation, User
 
 # Groups and permissions do not exist in Audiobooker: superusers are the only staff.
 admin.site.unregister(Group)
@@ -69,3 +71,52 @@ class UserAdmin(DjangoUserAdmin):
     def deactivate(self, request, queryset):
         count = queryset.exclude(pk=request.user.pk).update(is_active=False)
         self.message_user(request, f"{count} user(s) deactivated.", messages.SUCCESS)
+
+
+class PronunciationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Pronunciation
+        fields = ("user", "written", "spoken", "case_sensitive", "language")
+
+    def clean(self):
+        cleaned = super().clean()
+        problems = listening.pair_errors(
+            cleaned.get("written") or "",
+            cleaned.get("spoken") or "",
+            cleaned.get("case_sensitive", False),
+            cleaned.get("language") or "",
+        )
+        if problems:
+            raise forms.ValidationError([p[0].upper() + p[1:] + "." for p in problems])
+        return cleaned
+
+
+class EveryoneFilter(admin.SimpleListFilter):
+    title = "list"
+    parameter_name = "list"
+
+    def lookups(self, request, model_admin):
+        return [("server", "The server-wide list"), ("people", "People's own lists")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "server":
+            return queryset.filter(user=None)
+        if self.value() == "people":
+            return queryset.exclude(user=None)
+        return queryset
+
+
+@admin.register(Pronunciation)
+class PronunciationAdmin(admin.ModelAdmin):
+    """The server-wide pronunciation list (pairs without a user) applies to every book, before
+    each person's own list; people's pairs are shown too."""
+
+    form = PronunciationAdminForm
+    list_display = ("written", "spoken", "whose", "case_sensitive", "language")
+    list_filter = (EveryoneFilter, "case_sensitive")
+    search_fields = ("written", "spoken", "user__email")
+    autocomplete_fields = ("user",)
+
+    @admin.display(description="list", ordering="user__email")
+    def whose(self, pair):
+        return pair.user.email if pair.user_id else "everyone (server-wide)"

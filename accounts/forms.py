@@ -3,6 +3,11 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 
+from conversions import speech
+from conversions.normalize import MAX_ENTRIES, MAX_SPOKEN, MAX_WRITTEN, Substitution
+from library.forms import VoiceField
+
+from . import listening
 from .addresses import normalize_email
 from .models import LOOKALIKE_MESSAGE, User
 
@@ -107,3 +112,78 @@ class LoginForm(auth_forms.AuthenticationForm):
         **auth_forms.AuthenticationForm.error_messages,
         "invalid_login": "That email address and password do not match an account.",
     }
+
+
+class PreferencesForm(forms.Form):
+    """The account page's choices for all of a person's books."""
+
+    voice = VoiceField(
+        label="Default voice",
+        help_text="New uploads start with this voice. Automatic reads each book with the best "
+        "voice for its language.",
+    )
+
+
+class PronunciationForm(forms.Form):
+    """One "write this, say this" pair of the account page's pronunciation list."""
+
+    written = forms.CharField(label="Write this", max_length=MAX_WRITTEN, strip=True)
+    spoken = forms.CharField(label="Say this", max_length=MAX_SPOKEN, strip=True)
+    case_sensitive = forms.BooleanField(label="Match case", required=False)
+    language = forms.ChoiceField(label="Only in", required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", "Every language")] + sorted(
+            ((code, name) for code, name in speech.voices.language_names().items()),
+            key=lambda choice: choice[1],
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        written, spoken = cleaned.get("written"), cleaned.get("spoken")
+        if written and spoken:
+            # One pair is checked like a line of an imported list.
+            written, spoken = " ".join(written.split()), " ".join(spoken.split())
+            cleaned.update(written=written, spoken=spoken)
+            for problem in listening.pair_errors(
+                written, spoken, cleaned.get("case_sensitive", False), cleaned.get("language", "")
+            ):
+                self.add_error(None, problem[0].upper() + problem[1:] + ".")
+        return cleaned
+
+    def substitution(self) -> Substitution:
+        data = self.cleaned_data
+        return Substitution(
+            data["written"], data["spoken"], data["case_sensitive"], data["language"] or None
+        )
+
+
+class PronunciationImportForm(forms.Form):
+    """A pronunciation list to add: a file, or pasted text, one pair a line."""
+
+    file = forms.FileField(label="A list file", required=False)
+    text = forms.CharField(
+        label="Or paste the list",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": "nginx = engine x\nSQL = sequel [case]"}
+        ),
+        max_length=MAX_ENTRIES * 400,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is not None:
+            if upload.size > MAX_ENTRIES * 400:
+                raise forms.ValidationError("This file is too large for a pronunciation list.")
+            try:
+                cleaned["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(
+                    "This file is not text in UTF-8: a list is a plain text file."
+                ) from None
+        if not (cleaned.get("text") or "").strip():
+            raise forms.ValidationError("Choose a list file or paste a list.")
+        return cleaned

@@ -153,3 +153,53 @@ class User(AbstractBaseUser):
             if self.pk and not self._state.adding:
                 self.save(update_fields=["password"])
         return ok
+
+
+class Preferences(models.Model):
+    """What a person chose for all of their books: the voice new uploads get by default.
+
+    A table of our own: the seed's `users` table takes no new columns. No row means the
+    defaults.
+    """
+
+    user = models.OneToOneField(
+        User, models.DB_CASCADE, primary_key=True, related_name="preferences"
+    )
+    voice = models.CharField(
+        max_length=200, blank=True, default="",
+        help_text="A voice id; empty: the best voice for each book's language.",
+    )  # fmt: skip
+
+    class Meta:
+        db_table = "preferences"
+        verbose_name_plural = "preferences"
+
+    def __str__(self):
+        return f"preferences of {self.user_id}"
+
+
+class Pronunciation(models.Model):
+    """A "write this, say this" pair of a person's pronunciation list, or (no user) of the
+    administrator's list for everybody, which applies first (a person's own pair wins)."""
+
+    user = models.ForeignKey(
+        User, models.DB_CASCADE, null=True, blank=True, related_name="pronunciations",
+        help_text="Empty: the server-wide list, for every person's books.",
+    )  # fmt: skip
+    written = models.CharField("write this", max_length=100)
+    spoken = models.CharField("say this", max_length=200)
+    case_sensitive = models.BooleanField(
+        "match case", default=False, help_text="Only with exactly this capitalisation."
+    )
+    language = models.CharField(
+        max_length=35, blank=True, default="", help_text="Only in books in this language."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "pronunciations"
+        ordering = ["written", "pk"]
+        indexes = [models.Index(fields=["user", "written"], name="pronunciations_user_idx")]
+
+    def __str__(self):
+        return f"{self.written} = {self.spoken}"

@@ -1,4 +1,5 @@
-"""Account URLs (accounts:*): sign-up (and its mail's link), login, logout, password change and reset."""
+"""Account URLs (accounts:*): the account page (preferences, pronunciation list), sign-up (and
+its mail's link), login, logout, password change and reset."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -8,6 +9,15 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
+    path("", views.account, name="account"),
+    path("preferences/", views.save_preferences, name="preferences"),
+    path("pronunciations/add/", views.add_pronunciation, name="add_pronunciation"),
+    path("pronunciations/import/", views.import_pronunciations, name="import_pronunciations"),
+    path("pronunciations.txt", views.export_pronunciations, name="export_pronunciations"),
+    path(
+        "pronunciations/<int:pk>/delete/", views.delete_pronunciation, name="delete_pronunciation"
+    ),
+    path("pronunciations/<int:pk>/say.mp3", views.say_pronunciation, name="say_pronunciation"),
     path("signup/", views.signup, name="signup"),
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),

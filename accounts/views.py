@@ -9,24 +9,39 @@ password-reset mails (`reset_mail_allowed`), sign-up attempts and sign-up mails
 import hashlib
 import logging
 import time
+import uuid
+from pathlib import Path
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.timesince import timeuntil
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import services
+from conversions import samples, speech
+from conversions.normalize import MAX_ENTRIES, LexiconError
+
+from . import listening, services
 from .addresses import normalize_email
-from .forms import ChoosePasswordForm, LoginForm, PasswordResetForm, SignupForm, SignupRequestForm
-from .models import User
+from .forms import (
+    ChoosePasswordForm,
+    LoginForm,
+    PasswordResetForm,
+    PreferencesForm,
+    PronunciationForm,
+    PronunciationImportForm,
+    SignupForm,
+    SignupRequestForm,
+)
+from .models import Preferences, Pronunciation, User
 
 log = logging.getLogger(__name__)
 
@@ -244,3 +259,139 @@ class PasswordResetView(InvalidForm422, auth_views.PasswordResetView):
 class PasswordResetConfirmView(InvalidForm422, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+# ---- the account page: preferences and the pronunciation list -------------------------------
+
+
+def account_context(request, **forms) -> dict:
+    """Everything the account page shows; `forms` replaces a section's form (with its errors)."""
+    preferences = Preferences.objects.filter(user=request.user).first()
+    return {
+        "preferences_form": forms.get("preferences_form")
+        or PreferencesForm(initial={"voice": listening.default_voice(request.user)}),
+        "pronunciation_form": forms.get("pronunciation_form") or PronunciationForm(),
+        "import_form": forms.get("import_form") or PronunciationImportForm(),
+        "import_errors": forms.get("import_errors", []),
+        "pronunciations": Pronunciation.objects.filter(user=request.user).order_by("written"),
+        "server_pronunciations": Pronunciation.objects.filter(user=None).count(),
+        "voice_label": speech_voice_label(preferences.voice if preferences else ""),
+        "max_pairs": MAX_ENTRIES,
+    }
+
+
+def speech_voice_label(voice_id: str) -> str:
+    if not voice_id:
+        return "Automatic"
+    try:
+        return speech.get_voice(voice_id).label
+    except speech.UnknownVoice:
+        return f"{voice_id} (no longer installed: automatic)"
+
+
+def account_page(request, status=200, **forms):
+    return render(
+        request, "accounts/account.html", account_context(request, **forms), status=status
+    )
+
+
+@login_required
+@require_safe
+def account(request):
+    return account_page(request)
+
+
+@login_required
+@require_POST
+def save_preferences(request):
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return account_page(request, 422, preferences_form=form)
+    voice = form.cleaned_data["voice"]
+    Preferences.objects.update_or_create(
+        user=request.user, defaults={"voice": "" if voice == speech.AUTOMATIC else voice}
+    )
+    messages.success(request, "Your default voice is saved.")
+    return redirect("accounts:account")
+
+
+@login_required
+@require_POST
+def add_pronunciation(request):
+    form = PronunciationForm(request.POST)
+    if not form.is_valid():
+        return account_page(request, 422, pronunciation_form=form)
+    try:
+        listening.save_pairs(request.user, [form.substitution()])
+    except listening.ListFull as error:
+        form.add_error(None, str(error))
+        return account_page(request, 422, pronunciation_form=form)
+    messages.success(
+        request,
+        f"“{form.cleaned_data['written']}” will be said “{form.cleaned_data['spoken']}” from your next conversion on.",
+    )
+    return redirect(f"{reverse('accounts:account')}#pronunciation")
+
+
+@login_required
+@require_POST
+def delete_pronunciation(request, pk):
+    pair = get_object_or_404(Pronunciation, pk=pk, user=request.user)
+    pair.delete()
+    messages.success(request, f"“{pair.written}” is no longer on your list.")
+    return redirect(f"{reverse('accounts:account')}#pronunciation")
+
+
+@login_required
+@require_POST
+def import_pronunciations(request):
+    form = PronunciationImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return account_page(request, 422, import_form=form)
+    try:
+        added = listening.import_text(request.user, form.cleaned_data["text"])
+    except LexiconError as error:
+        lines = [f"Line {number}: {message}." for number, message in error.errors]
+        return account_page(request, 422, import_form=form, import_errors=lines)
+    except listening.ListFull as error:
+        form.add_error(None, str(error))
+        return account_page(request, 422, import_form=form)
+    messages.success(request, f"Imported: {added} new pair{'s' if added != 1 else ''}.")
+    return redirect(f"{reverse('accounts:account')}#pronunciation")
+
+
+@login_required
+@require_safe
+def export_pronunciations(request):
+    response = HttpResponse(
+        listening.export_text(request.user), content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="pronunciations.txt"'
+    return response
+
+
+@login_required
+@require_safe
+def say_pronunciation(request, pk):
+    """The pair's spoken form said by the person's default voice (or the best voice for the
+    pair's language), as their books will say it."""
+    pair = get_object_or_404(Pronunciation, pk=pk, user=request.user)
+    voice_id = listening.default_voice(request.user)
+    voice = None if voice_id == speech.AUTOMATIC else speech.get_voice(voice_id)
+    if voice is None or (pair.language and voice.primary_language != pair.language):
+        # A pair for one language is said by a voice of that language, or it would not apply.
+        voice = speech.choose_voice(pair.language or "en")[0]
+    folder = Path(settings.DATA_DIR) / "clips"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4()}.mp3"
+    try:
+        samples.speak_to_mp3(pair.written, voice, path, [listening.as_substitution(pair)])
+        clip = open(path, "rb")  # noqa: SIM115 (the response closes it)
+    except speech.SpeechError as error:
+        log.error("could not say %r with %s: %s", pair.spoken, voice, error)
+        raise Http404("This voice cannot speak here.") from None
+    finally:
+        path.unlink(missing_ok=True)  # an open file lives on until the response closes it
+    response = FileResponse(clip, content_type="audio/mpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response

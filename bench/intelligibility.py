@@ -11,6 +11,9 @@ error rate of the whole transcript against the text (jiwer, after lower-casing a
 punctuation). eSpeak's figure is the baseline beside the natural voice's. pocketsphinx is a
 weak recogniser, so compare voices on the same text, not with other measurements.
 
+Then the effect of normalisation on what is understood: the English sentences of the
+normalisation table spoken as written and normalised, against what a narrator should say.
+
 Then the pace of the other languages' manuals, read by their automatic voices: words a minute
 for the English and Russian manuals, characters a minute for the Japanese one (a few pages of
 each, so it stays short: Kokoro reads at about twice real time).
@@ -152,6 +155,58 @@ def pace() -> list[tuple]:
     return rows
 
 
+def normalisation_effect() -> tuple[int, float, float]:
+    """WER of the natural voice on the English rows of the normalisation table (numbers, units,
+    abbreviations, links), spoken as written and spoken normalised, each against what a
+    narrator should say (the table's expected text). Sentences whose words differ (where
+    normalising changes something) only."""
+    import jiwer
+
+    from conversions import speech
+    from conversions.normalize import normalize
+    from conversions.speech import piper
+    from tests.normalize_cases import load_cases
+
+    cases = [c for c in load_cases() if c.language == "en" and not c.limit]
+    cases = [c for c in cases if normalised(c.text) != normalised(c.expected)]
+    voice = speech.get_voice(VOICES[0])
+    speaker = piper.open_speaker(voice, 175, os.cpu_count() or 1)
+    decoder = _decoder()
+    heard = {"as written": [], "normalised": []}
+    with tempfile.TemporaryDirectory(prefix="audiobooker-norm-") as tmp:
+        wav = Path(tmp) / "sentence.wav"
+        for case in cases:
+            for how, text in (
+                ("as written", case.text),
+                ("normalised", normalize(case.text, "en")),
+            ):
+                speaker.speak(speech.speakable_text(text, "en"), wav)
+                heard[how].append(_recognise(decoder, wav))
+    reference = [normalised(c.expected) for c in cases]
+    return (
+        len(cases),
+        jiwer.wer(reference, [normalised(h) for h in heard["as written"]]),
+        jiwer.wer(reference, [normalised(h) for h in heard["normalised"]]),
+    )
+
+
+def _decoder():
+    from pocketsphinx import Decoder
+
+    return Decoder(samprate=16000, loglevel="FATAL")
+
+
+def _recognise(decoder, wav: Path) -> str:
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(wav), "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    return decoder.hyp().hypstr if decoder.hyp() is not None else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=4.0)
@@ -167,6 +222,14 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for voice, words, duration, wer, wpm, speed in rows:
         print(f"| {voice} | {words} | {duration:.0f} | {wer:.3f} | {wpm:.0f} | {speed:.0f}x |")
+    count, as_written, normalised_wer = normalisation_effect()
+    print(f"\n{count} sentences full of numbers, units and abbreviations (the English rows of "
+          "tests/data/normalize_cases.tsv that normalising changes), read by "
+          f"{VOICES[0]}, against what a narrator should say:\n")  # fmt: skip
+    print("| text given to the voice | word error rate (pocketsphinx) |")
+    print("|---|---|")
+    print(f"| as written | {as_written:.3f} |")
+    print(f"| normalised | {normalised_wer:.3f} |")
     print("\n| manual (pages) | language | voice | pace | x real time |")
     print("|---|---|---|---|---|")
     for name, pages, language, voice, unit, per_minute, speed in pace():

@@ -13,7 +13,7 @@ Plain functions with a progress callback, used by the worker and by `manage.py c
 Progress rises from 0 to 100: reading ~3 %, speaking and encoding ~95 %, joining the rest.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +133,7 @@ def convert_pdf(
     should_stop: StopCheck = lambda: False,
     password: str | None = None,
     on_plan: Callable[[Plan], None] = lambda plan: None,
+    lexicon: Sequence = (),
 ) -> ConversionResult:
     """Convert `pdf` into `workdir`/book.mp3 and book.vtt, read by `voice` ("auto": the best
     voice for the book's language).
@@ -141,6 +142,7 @@ def convert_pdf(
     resumed job) speaks only what is missing. `should_stop()` is asked as the work goes on;
     when it returns True the conversion raises Interrupted, keeping what is done. `on_plan` is
     told the language and the voice as soon as they are settled, before the speaking starts.
+    `lexicon` is the pronunciation list (normalize.Substitution pairs) the voice says.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -163,7 +165,7 @@ def convert_pdf(
     try:
         spoken_chapters = speech.speak_chapters(
             chapters, workdir / "speech", voice=plan.voice, rate=rate, processes=processes,
-            progress=spoken,
+            progress=spoken, lexicon=lexicon,
         )  # fmt: skip
     except speech.VoiceUnusable as error:
         raise ConversionError(VOICE_FAILED.format(voice=plan.voice.label, reason=error)) from error
@@ -196,7 +198,7 @@ def convert_pdf(
 
 def convert_book(
     pdf: Path, workdir: Path, *, progress, should_stop, processes=None, title=None, voice="",
-    on_plan=lambda plan: None,
+    on_plan=lambda plan: None, lexicon=(),
 ):  # fmt: skip
     """The worker's entry point: `convert_pdf` with the rate, and the voice unless the book
     has its own, from the settings."""
@@ -205,4 +207,5 @@ def convert_book(
     return convert_pdf(
         pdf, workdir, title=title, voice=voice or settings.TTS_VOICE, rate=settings.TTS_RATE,
         processes=processes, progress=progress, should_stop=should_stop, on_plan=on_plan,
+        lexicon=lexicon,
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Short samples of each voice, so people can hear one before choosing it.
+"""Short spoken clips for the pages: a sample of each voice, and a pronunciation pair said.
 
 A sample is made the first time someone asks for it (a speech process, as for a book: the
 engines never run in a web process) and kept in DATA_DIR/samples under a name made from the
@@ -54,16 +54,23 @@ def sample_path(voice: speech.Voice) -> Path:
         f"{engine_module(voice).identity(voice)}|{settings.TTS_RATE}|{text}".encode()
     ).hexdigest()[:16]
     path = Path(settings.DATA_DIR) / "samples" / f"{file_name_for(voice)}-{shape}.mp3"
-    if path.exists():
-        return path
+    if not path.exists():
+        speak_to_mp3(text, voice, path)
+    return path
+
+
+def speak_to_mp3(text: str, voice: speech.Voice, path: Path, lexicon=()) -> Path:
+    """Speak `text` (normalised, with `lexicon`, as a book's chunk would be) into the MP3
+    `path`, in a speech process, as for a book. Raises SpeechError."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="sample-", dir=path.parent))
+    workdir = Path(tempfile.mkdtemp(prefix="speak-", dir=path.parent))
     try:
         chapters = speech.speak_chapters(
-            [("", [text])], workdir, voice=voice, rate=settings.TTS_RATE, processes=1
-        )
+            [("", [text])], workdir, voice=voice, rate=settings.TTS_RATE, processes=1,
+            lexicon=lexicon,
+        )  # fmt: skip
         # write_audiobook renames its file into place whole: two requests racing both succeed.
-        audio.write_audiobook(chapters, path, title=f"{voice.label}: sample")
+        audio.write_audiobook(chapters, path, title=f"{voice.label}: {text[:60]}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return path

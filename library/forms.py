@@ -92,7 +92,7 @@ def voice_choices() -> list:
     return [(speech.AUTOMATIC, AUTOMATIC_LABEL), *sorted(groups.items())]
 
 
-AUTOMATIC_LABEL = "Automatic (the best voice for the book's language)"
+AUTOMATIC_LABEL = "Automatic (for the book's language)"
 
 
 class VoiceField(forms.ChoiceField):

@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts import listening
 from audiobooker.disk import is_disk_full
 from conversions import samples, speech
 from conversions.models import ConversionJob
@@ -124,7 +125,10 @@ def book_list(request):
 
 @login_required
 def upload(request):
-    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    form = UploadForm(
+        request.POST or None, request.FILES or None, user=request.user,
+        initial={"voice": listening.default_voice(request.user)},
+    )  # fmt: skip
     context = {"form": form, "max_upload_mb": settings.MAX_UPLOAD_MB}
     if request.method != "POST":
         return render(request, "library/upload.html", context)

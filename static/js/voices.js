@@ -1,4 +1,5 @@
-// The upload and convert forms: "Play a sample" plays the voice chosen in the list next to it.
+// The upload, convert and account forms: "Play a sample" plays the voice chosen in the list
+// next to it.
 // Without JavaScript the button stays hidden and the voices page has every sample.
 
 for (const button of document.querySelectorAll("[data-voice-sample]")) {
@@ -21,4 +22,16 @@ for (const button of document.querySelectorAll("[data-voice-sample]")) {
   });
   button.hidden = false;
   update();
+}
+
+// "Play" links (the account page's pronunciation list): play the clip here instead of opening
+// it. Without JavaScript the link opens the MP3.
+let clip;
+for (const link of document.querySelectorAll("a[data-play]")) {
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    clip?.pause();
+    clip = new Audio(link.href);
+    clip.play();
+  });
 }

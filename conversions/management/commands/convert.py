@@ -2,7 +2,7 @@
 database, showing progress on the terminal.
 
     python manage.py convert FILE.pdf [-o OUT.mp3] [--text] [--voice ID] [--processes N]
-                                      [--password P]
+                                      [--password P] [--pronunciations FILE]
 
 --text prints the narration text with its chapter headings instead: what will be read aloud,
 for checking a PDF before uploading it. --voice takes an id from `manage.py voices`, or "auto"
@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audiobooker.disk import is_disk_full
 from conversions import pdftext, speech
+from conversions.normalize import LexiconError, parse_lexicon
 from conversions.pipeline import ConversionError, convert_pdf, read_document
 
 
@@ -44,8 +45,14 @@ class Command(BaseCommand):
             help='a voice id from `manage.py voices`, or "auto": the best for the language',
         )  # fmt: skip
         parser.add_argument("--rate", type=int, default=settings.TTS_RATE, help="words per minute")
+        parser.add_argument(
+            "--pronunciations", type=Path, metavar="FILE",
+            help="a pronunciation list to say words by (one `written = spoken` pair a line)",
+        )  # fmt: skip
 
-    def handle(self, *args, pdf, output, text, processes, password, voice, rate, **options):
+    def handle(
+        self, *args, pdf, output, text, processes, password, voice, rate, pronunciations, **options
+    ):
         if voice != speech.AUTOMATIC:
             try:
                 speech.get_voice(voice)
@@ -56,6 +63,7 @@ class Command(BaseCommand):
                 ) from None
         if not pdf.is_file():
             raise CommandError(f"{pdf}: no such file")
+        lexicon = read_lexicon(pronunciations) if pronunciations else ()
         try:
             if text:
                 self.stdout.write(pdftext.narration_text(read_document(pdf, password)), ending="")
@@ -68,7 +76,7 @@ class Command(BaseCommand):
                 result = convert_pdf(
                     pdf, workdir, voice=voice, rate=rate, processes=processes,
                     progress=bar.update, password=password,
-                    on_plan=lambda plan: bar.say(describe(plan)),
+                    on_plan=lambda plan: bar.say(describe(plan)), lexicon=lexicon,
                 )  # fmt: skip
                 bar.done()
                 save_beside(result, output)
@@ -86,6 +94,20 @@ class Command(BaseCommand):
             f"{result.words:,} words, in {seconds:.1f} s ({result.duration / seconds:.0f}x real time)"
         )
         self.stdout.write(f"{output.with_suffix('.vtt')}: captions")
+
+
+def read_lexicon(path: Path) -> list:
+    """The pairs of a pronunciation list file; a bad file exits with status 2, every bad line
+    named."""
+    try:
+        return parse_lexicon(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(
+            f"{path}: cannot read it as a text file ({error})", returncode=2
+        ) from None
+    except LexiconError as error:
+        lines = "\n".join(f"  line {n}: {message}" for n, message in error.errors)
+        raise CommandError(f"{path} has lines that are not pairs:\n{lines}", returncode=2) from None
 
 
 def describe(plan) -> str:

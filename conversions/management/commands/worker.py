@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, connection
 from django.utils.module_loading import import_string
 
+from accounts import listening
 from audiobooker.disk import is_disk_full
 from conversions import queue
 from conversions.locks import Heartbeat, make_locks
@@ -219,6 +220,7 @@ class Command(BaseCommand):
                     pdf, workdir, progress=progress, should_stop=should_stop,
                     processes=self.processes, title=book.title,
                     voice=details.voice_choice if details else "", on_plan=on_plan,
+                    lexicon=listening.lexicon_for(book.user),
                 )  # fmt: skip
             heartbeat.stop()
             self.finish(claim, book, result, workdir, started)
