@@ -7,8 +7,8 @@ Takes about N minutes (default 4) of narration text from a real manual (maint-gu
 from its middle, where the prose is), speaks it with each English voice through the real
 pipeline (speech processes, MP3 encoding), decodes the MP3, cuts it at the caption cues and
 transcribes each cue with pocketsphinx (its bundled en-US model, 16 kHz), then prints the word
-error rate of the whole transcript against the text (jiwer, after lower-casing and dropping
-punctuation). eSpeak's figure is the baseline beside the natural voice's. pocketsphinx is a
+error rate of the whole transcript against the text as the voices are given it (normalised:
+"3.0" is "three point oh"), with jiwer, after lower-casing and dropping punctuation. eSpeak's figure is the baseline beside the natural voice's. pocketsphinx is a
 weak recogniser, so compare voices on the same text, not with other measurements.
 
 Then the effect of normalisation on what is understood: the English sentences of the
@@ -109,8 +109,12 @@ def speak(chunks: list[str], voice_id: str, folder: Path) -> tuple[Path, Path, f
 def intelligibility(minutes: float) -> list[tuple]:
     import jiwer
 
+    from conversions.normalize import normalize
+
     chunks = passage(minutes)
-    reference = normalised(" ".join(chunks))
+    # What the narrator says: numbers, versions and abbreviations in words, as the engines get
+    # them (the captions keep the text as written).
+    reference = normalised(" ".join(normalize(chunk, "en") for chunk in chunks))
     rows = []
     for voice in VOICES:
         with tempfile.TemporaryDirectory(prefix="audiobooker-wer-") as tmp:

@@ -11,13 +11,15 @@ other on the same machine:
   ours:  `manage.py convert PDF --voice piper:en_US-joe-medium` (PDF parsing, speech
          processes, MP3 encoding, captions, joining);
   espeak: `manage.py convert PDF --voice espeak:en-us`, for the real-time factor beside it.
-Prints seconds, x real time, the ratio ours/limit (goal: at most 1.15), and the peak memory of
-the conversion: the largest sum of RSS over the command and all of its processes, sampled
-every 0.2 s. A Markdown table for docs/benchmarks.md.
+Prints wall and CPU seconds, x real time, the ratios ours/limit (goal: at most 1.15; the CPU
+ratio holds when other work shares the machine, the wall ratio only on an idle one), and the
+peak memory of the conversion: the largest sum of RSS over the command and all of its
+processes, sampled every 0.2 s. A Markdown table for docs/benchmarks.md.
 """
 
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,8 +55,16 @@ def tree_rss_mb(root: int) -> float:
     return total / 2**20
 
 
-def measured(command: list[str]) -> tuple[float, float]:
-    """Wall seconds of a command and the peak RSS (MB) of its whole process tree."""
+def children_cpu() -> float:
+    """CPU seconds (user + system) of all waited-for child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds of a command, its CPU seconds (with its children's), and the peak RSS (MB)
+    of its whole process tree."""
+    cpu = children_cpu()
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
@@ -72,7 +82,7 @@ def measured(command: list[str]) -> tuple[float, float]:
     sampler.join()
     if process.returncode:
         raise SystemExit(f"{command} failed: {err.decode()[-2000:]}")
-    return time.monotonic() - started, peak
+    return time.monotonic() - started, children_cpu() - cpu, peak
 
 
 def narration_chunks(pdf: Path) -> list[str]:
@@ -114,8 +124,9 @@ def _piper_alone(texts: list[str], queue) -> None:
     queue.put(samples / voice.config.sample_rate)
 
 
-def piper_alone(chunks: list[str], processes: int) -> tuple[float, float]:
-    """Seconds for `processes` Piper processes to speak the chunks (split evenly by size)."""
+def piper_alone(chunks: list[str], processes: int) -> tuple[float, float, float]:
+    """Wall and CPU seconds for `processes` Piper processes to speak the chunks (split evenly
+    by size), and the seconds of audio they made."""
     shares = [[] for _ in range(processes)]
     sizes = [0] * processes
     for text in sorted(chunks, key=len, reverse=True):
@@ -124,6 +135,7 @@ def piper_alone(chunks: list[str], processes: int) -> tuple[float, float]:
         sizes[smallest] += len(text)
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
+    cpu = children_cpu()
     started = time.monotonic()
     workers = [ctx.Process(target=_piper_alone, args=(share, queue)) for share in shares]
     for worker in workers:
@@ -131,7 +143,7 @@ def piper_alone(chunks: list[str], processes: int) -> tuple[float, float]:
     audio = sum(queue.get() for _ in workers)
     for worker in workers:
         worker.join()
-    return time.monotonic() - started, audio
+    return time.monotonic() - started, children_cpu() - cpu, audio
 
 
 def duration(mp3: Path) -> float:
@@ -146,12 +158,12 @@ def main(pdfs: list[Path]) -> None:
     with tempfile.TemporaryDirectory(prefix="audiobooker-bench-") as tmp:
         for pdf in pdfs:
             chunks = narration_chunks(pdf)
-            alone_s, alone_audio = piper_alone(chunks, cores)
+            alone_s, alone_cpu, alone_audio = piper_alone(chunks, cores)
             print(f"{pdf.name}: Piper alone {alone_s:.1f} s", file=sys.stderr)
             results = {}
             for voice in (PIPER, ESPEAK):
                 out = Path(tmp) / f"{voice.split(':')[0]}.mp3"
-                seconds, peak = measured(
+                seconds, cpu, peak = measured(
                     [
                         sys.executable,
                         "manage.py",
@@ -163,22 +175,23 @@ def main(pdfs: list[Path]) -> None:
                         voice,
                     ]
                 )
-                results[voice] = (seconds, peak, duration(out))
+                results[voice] = (seconds, cpu, peak, duration(out))
                 print(f"{pdf.name}: {voice} {seconds:.1f} s, {peak:.0f} MB", file=sys.stderr)
-            rows.append((pdf.name, alone_s, alone_audio, results))
+            rows.append((pdf.name, alone_s, alone_cpu, alone_audio, results))
 
-    print(f"## Natural voice: `bench/voices.py` ({cores} cores)\n")
-    print(
-        "| manual | how | seconds | audio h | x real time | peak RSS MB (all processes) | ratio to Piper alone |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for name, alone_s, alone_audio, results in rows:
+    load = os.getloadavg()[0]
+    print(f"## Natural voice: `bench/voices.py` ({cores} cores, load {load:.1f} at the end)\n")
+    print("| manual | how | seconds | CPU seconds | audio h | x real time | peak RSS MB (all "
+          "processes) | ratio to Piper alone (wall, CPU) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for name, alone_s, alone_cpu, alone_audio, results in rows:
         print(f"| {name} | Piper alone ({cores} processes × 1 thread) | {alone_s:.1f} | "
-              f"{alone_audio / 3600:.2f} | {alone_audio / alone_s:.1f}x | — | 1.00 |")  # fmt: skip
-        for voice, (seconds, peak, audio) in results.items():
-            ratio = f"{seconds / alone_s:.2f}" if voice == PIPER else "—"
-            print(f"| {name} | convert --voice {voice} | {seconds:.1f} | {audio / 3600:.2f} | "
-                  f"{audio / seconds:.1f}x | {peak:.0f} | {ratio} |")  # fmt: skip
+              f"{alone_cpu:.0f} | {alone_audio / 3600:.2f} | {alone_audio / alone_s:.1f}x | — "
+              "| 1.00, 1.00 |")  # fmt: skip
+        for voice, (seconds, cpu, peak, audio) in results.items():
+            ratio = f"{seconds / alone_s:.2f}, {cpu / alone_cpu:.2f}" if voice == PIPER else "—"
+            print(f"| {name} | convert --voice {voice} | {seconds:.1f} | {cpu:.0f} | "
+                  f"{audio / 3600:.2f} | {audio / seconds:.1f}x | {peak:.0f} | {ratio} |")  # fmt: skip
 
 
 if __name__ == "__main__":

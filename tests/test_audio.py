@@ -278,3 +278,49 @@ def test_a_chunk_must_be_whole_samples(tmp_path):
         writer.add_chunk([b"\x00\x01\x02"])
     writer.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+def tone(seconds: float, rate: int, hz: float = 440.0) -> bytes:
+    samples = array.array(
+        "h", (int(8000 * math.sin(2 * math.pi * hz * i / rate)) for i in range(int(seconds * rate)))
+    )
+    return samples.tobytes()
+
+
+def test_a_book_keeps_its_voices_sample_rate_with_exact_chapters_and_a_language(tmp_path):
+    # Kokoro speaks at 24 kHz: the MP3 keeps that rate (no resampling), and chapter times and
+    # captions come from 24 kHz sample counts.
+    rate = 24000
+    chapters = []
+    for c, seconds in enumerate((1.0, 2.5)):
+        writer = Mp3SegmentWriter(tmp_path / f"k{c}.mp3", sample_rate=rate)
+        writer.add_chunk([tone(seconds, rate)])
+        segment = writer.close()
+        assert segment.sample_rate == rate and segment.samples_per_frame == 576
+        chapters.append(ChapterAudio(f"Chapter {c + 1}", (f"text {c}",), (segment,)))
+    out = tmp_path / "ja.mp3"
+    total = write_audiobook(chapters, out, title="Japanese", language="jpn")
+
+    info = MP3(out).info
+    assert (info.sample_rate, info.channels) == (rate, 1)
+    first = chapters[0].segments[0]
+    assert chapter_times(chapters) == [
+        (0, round(first.samples * 1000 / rate)),
+        (round(first.samples * 1000 / rate), round(total * 1000)),
+    ]
+    assert str(ID3(out)["TLAN"]) == "jpn"
+
+
+def test_segments_at_two_sample_rates_cannot_be_joined(tmp_path):
+    chapters = []
+    for rate in (22050, 24000):
+        writer = Mp3SegmentWriter(tmp_path / f"{rate}.mp3", sample_rate=rate)
+        writer.add_chunk([tone(0.5, rate)])
+        chapters.append(ChapterAudio("", ("x",), (writer.close(),)))
+    with pytest.raises(ValueError, match="several sample rates"):
+        write_audiobook(chapters, tmp_path / "mixed.mp3", title="Mixed")
+
+
+def test_a_rate_that_is_not_mpeg_2_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="not an MPEG-2 rate"):
+        Mp3SegmentWriter(tmp_path / "x.mp3", sample_rate=44100)
