@@ -83,8 +83,11 @@ def transcribe(mp3: Path, vtt: Path) -> str:
     ).stdout  # fmt: skip
     decoder = Decoder(samprate=16000, loglevel="FATAL")
     words = []
+    # Each cue starts where its speech starts: a moment of silence before it lets the
+    # recogniser find the first word, as it would in the middle of the book.
+    lead = bytes(int(0.3 * 16000) * 2)
     for start, end, _ in cues(vtt):
-        piece = pcm[int(start * 16000) * 2 : int(end * 16000) * 2]
+        piece = lead + pcm[int(start * 16000) * 2 : int(end * 16000) * 2]
         decoder.start_utt()
         decoder.process_raw(piece, full_utt=True)
         decoder.end_utt()
