@@ -3,9 +3,11 @@ worker died, hand a job back on shutdown.
 
 The database is the queue (no broker). The rules:
 
-- Claim in one short transaction: the oldest queued job (`select_for_update(skip_locked=True)`
-  on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers), then a conditional
-  update queued -> running with `started_at`. The pair (id, started_at) is the claim's token.
+- Claim in one short transaction: the next queued job in fair order (the oldest job of the
+  person served least recently, through their QueueTurn; `select_for_update(skip_locked=True)`
+  on PostgreSQL, so that workers claiming together take different people's jobs; SQLite's
+  `BEGIN IMMEDIATE` already serialises writers), then a conditional update queued -> running
+  with `started_at`. The pair (id, started_at) is the claim's token.
 - While a job runs, its worker holds a lock that dies with the process (conversions/locks.py):
   a PostgreSQL session advisory lock on a dedicated connection, or on SQLite an flock on a file
   next to the database. The lock is taken before the claim commits, so a running job is never
@@ -19,6 +21,11 @@ The database is the queue (no broker). The rules:
 
 No transaction here stays open during a conversion: each write is one statement or one short
 `atomic()` block.
+
+What this module writes: jobs' rows, people's turns, the statistics of finished jobs, and a
+book's status, audio name and details while its job runs (each conditional on the claim). It
+never touches storage: the worker stores and removes files through library/services.py, and
+new jobs are created only by services.start_conversion (recovery calls it too).
 """
 
 import logging
@@ -34,7 +41,7 @@ from django.utils import timezone
 
 from library.models import Audiobook, AudiobookDetails
 
-from .models import ConversionJob
+from .models import ConversionJob, JobStats, QueueTurn
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +94,104 @@ def retry_on_disconnect(fn, *args, attempts: int = 8, **kwargs):
 # ---- claim, write, finish ----------------------------------------------------------------------
 
 
+def queue_turn_of(user_id) -> None:
+    """Mark `user_id` as having jobs waiting, in the caller's transaction (which queues one).
+
+    The row is locked until that transaction ends, so a claim deciding at the same moment that
+    this person has nothing left waits for it, and sees the new job.
+    """
+    if user_id is None:
+        return
+    QueueTurn.objects.bulk_create([QueueTurn(user_id=user_id)], ignore_conflicts=True)
+    QueueTurn.objects.filter(pk=user_id, waiting=False).update(
+        waiting=True, waiting_since=timezone.now()
+    )
+
+
+def _queued_jobs_of(user_id):
+    """The person's queued jobs. Found through their waiting books (a book is pending while
+    its newest job is queued), along audiobooks_user_status_idx: a few rows, however many
+    books they have and however long the queue is."""
+    books = Audiobook.objects.filter(user_id=user_id, status=BookStatus.PENDING)
+    return ConversionJob.objects.filter(
+        status=JobStatus.QUEUED, audiobook_id__in=list(books.values_list("pk", flat=True))
+    )
+
+
+def _oldest_job_of(user_id, *, skip_locked: bool):
+    jobs = _queued_jobs_of(user_id)
+    if skip_locked:
+        jobs = jobs.select_for_update(skip_locked=True, of=("self",))
+    return jobs.order_by("created_at").only("pk", "audiobook_id").first()
+
+
+# How many people with a stale turn (their waiting books deleted) one claim clears on its way
+# before it settles for the oldest job; the next claim clears the rest.
+STALE_TURNS_PER_CLAIM = 20
+
+
+def _next_fair_job(skip_locked: bool):
+    """The oldest queued job of the person served least recently, people with a job running
+    last; None when no turn leads to a job. Called inside the claim's transaction."""
+    busy = set(
+        ConversionJob.objects.filter(
+            status=JobStatus.RUNNING, audiobook__user__isnull=False
+        ).values_list("audiobook__user_id", flat=True)
+    )  # one row per running job: as many as there are workers
+    turns = QueueTurn.objects.filter(waiting=True).order_by("served_at", "waiting_since", "user")
+    if skip_locked:
+        turns = turns.select_for_update(skip_locked=True)
+    passed: set = set()
+    for _ in range(STALE_TURNS_PER_CLAIM):
+        turn = turns.exclude(user__in=busy | passed).first()
+        if turn is None:
+            turn = turns.exclude(user__in=passed).first()  # everyone waiting has one running
+        if turn is None:
+            return None
+        job = _oldest_job_of(turn.user_id, skip_locked=skip_locked)
+        if job is not None:
+            return job
+        if not _queued_jobs_of(turn.user_id).exists():  # its books were deleted (or converted)
+            QueueTurn.objects.filter(pk=turn.pk).update(waiting=False)
+        passed.add(turn.user_id)
+    return None
+
+
+def _oldest_job(skip_locked: bool):
+    """The oldest queued job of all: for jobs of no one's turn (a book without an owner, rows
+    written before the fair queue existed)."""
+    queued = ConversionJob.objects.filter(status=JobStatus.QUEUED, audiobook__isnull=False)
+    if skip_locked:
+        queued = queued.select_for_update(skip_locked=True, of=("self",))
+    return queued.order_by("created_at").only("pk", "audiobook_id").first()
+
+
+def _served(user_id, token) -> None:
+    """Record that `user_id` was served at `token`, and whether they still have jobs waiting.
+
+    Decided under their turn's lock (see queue_turn_of): a job queued for them at this moment
+    is either seen here or sets `waiting` again after this transaction.
+    """
+    if user_id is None:
+        return
+    QueueTurn.objects.bulk_create([QueueTurn(user_id=user_id)], ignore_conflicts=True)
+    QueueTurn.objects.select_for_update().filter(pk=user_id).first()
+    waiting = _queued_jobs_of(user_id).exists()
+    QueueTurn.objects.filter(pk=user_id).update(served_at=token, waiting=waiting)
+
+
 def claim_next_job(locks) -> Claim | None:
-    """Claim the oldest queued job for this worker, or return None when there is none."""
+    """Claim the next job in fair order for this worker, or return None when there is none.
+
+    Fair order: the oldest queued job of the person served least recently (whose latest job
+    started longest ago, or who was never served); people with a job running come after those
+    with none. One person's backlog never makes a newcomer wait behind all of it: with one
+    worker, A's ten books and then B's one, B's runs second. Jobs of no one's turn come last,
+    oldest first.
+    """
     with transaction.atomic():
-        queued = ConversionJob.objects.filter(status=JobStatus.QUEUED, audiobook__isnull=False)
-        if connection.features.has_select_for_update_skip_locked:
-            queued = queued.select_for_update(skip_locked=True, of=("self",))
-        job = queued.order_by("created_at").only("pk", "audiobook_id").first()
+        skip_locked = connection.features.has_select_for_update_skip_locked
+        job = _next_fair_job(skip_locked) or _oldest_job(skip_locked)
         if job is None:
             return None
         if not locks.acquire(job.pk):
@@ -110,6 +208,8 @@ def claim_next_job(locks) -> Claim | None:
             Audiobook.objects.filter(pk=job.audiobook_id).update(
                 status=BookStatus.PROCESSING, updated_at=token
             )
+            owner = Audiobook.objects.filter(pk=job.audiobook_id).values_list("user_id", flat=True)
+            _served(owner.first(), token)
         except BaseException:
             locks.release(job.pk)
             raise
@@ -140,8 +240,11 @@ class ProgressWriter:
         self.written, self.written_at = percent, now
 
 
-def complete_job(claim: Claim, audio_name: str, details: dict | None = None) -> str | None:
-    """Mark the job and its book completed with `audio_name` (and `details` of the result).
+def complete_job(
+    claim: Claim, audio_name: str, details: dict | None = None, stats: dict | None = None
+) -> str | None:
+    """Mark the job and its book completed with `audio_name` (and `details` of the result);
+    keep `stats` (JobStats fields) of what the job measured.
 
     Returns the storage name of the audio this replaces ("" when none), or None when the job
     was lost (the caller then removes the files it saved).
@@ -158,8 +261,14 @@ def complete_job(claim: Claim, audio_name: str, details: dict | None = None) -> 
                 status=BookStatus.COMPLETED, audio_path=audio_name, updated_at=now
             )
             if details is not None:
+                # Its own audio now, not one reused from another copy of the file.
                 AudiobookDetails.objects.update_or_create(
-                    audiobook_id=claim.book_id, defaults=details
+                    audiobook_id=claim.book_id,
+                    defaults={**details, "reused": False, "reused_from": None},
+                )
+            if stats is not None:
+                JobStats.objects.update_or_create(
+                    job_id=claim.job_id, defaults={**stats, "finished_at": now}
                 )
             return old if old != audio_name else ""
 
@@ -223,6 +332,8 @@ def hand_back(claim: Claim) -> bool:
             Audiobook.objects.filter(pk=claim.book_id).update(
                 status=BookStatus.PENDING, updated_at=timezone.now()
             )
+            owner = Audiobook.objects.filter(pk=claim.book_id).values_list("user_id", flat=True)
+            queue_turn_of(owner.first())
             return True
 
     return retry_on_disconnect(write)

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conversions.models import ConversionJob
-from conversions.queue import work_folder
+from conversions.queue import queue_turn_of, work_folder
 
 from .models import Audiobook, AudiobookDetails, transcript_name_for
 
@@ -83,7 +83,9 @@ def start_conversion(
             status=Audiobook.Status.PENDING, updated_at=timezone.now()
         )
         book.status = Audiobook.Status.PENDING
-        return ConversionJob.objects.create(audiobook=book)
+        job = ConversionJob.objects.create(audiobook=book)
+        queue_turn_of(book.user_id)
+        return job
 
 
 def create_audiobook(
