@@ -147,11 +147,32 @@ def upload(request):
         return out_of_space(request, context)
     finally:
         form.close()
+    reused = sum(book.status == Audiobook.Status.COMPLETED for book in books)
     if len(books) == 1:
-        messages.success(request, f"“{books[0].title}” is uploaded and waiting to be converted.")
+        if reused:
+            messages.success(request, f"“{books[0].title}” is ready: its audio is reused.")
+        else:
+            messages.success(
+                request, f"“{books[0].title}” is uploaded and waiting to be converted."
+            )
         return redirect("library:detail", books[0].pk)
-    messages.success(request, f"{len(books)} PDFs are uploaded and waiting to be converted.")
+    messages.success(request, uploaded_message(len(books), reused))
     return redirect("library:list")
+
+
+def uploaded_message(count: int, reused: int) -> str:
+    """What an upload of several PDFs says, some of them perhaps ready at once (reused)."""
+    if not reused:
+        return f"{count} PDFs are uploaded and waiting to be converted."
+    if reused == count:
+        return (
+            f"{count} PDFs are uploaded and ready: each was converted before, so its audio "
+            "is reused."
+        )
+    return (
+        f"{count} PDFs are uploaded: {reused} ready at once (converted before, so the audio is "
+        f"reused), {count - reused} waiting to be converted."
+    )
 
 
 def out_of_space(request, context):
@@ -188,6 +209,8 @@ def store_uploads(user, pdfs, voice: str) -> list[Audiobook]:
                     page_count=pdf.page_count,
                     author=pdf.author,
                     voice=voice,
+                    word_count=pdf.words,
+                    content_hash=pdf.content_hash,
                 )  # fmt: skip
             )
     except BaseException:
@@ -207,6 +230,7 @@ def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
         "book": book,
         "state": state,
         "details": details,
+        "reused_from": reused_from(details, request.user),
         "reading": reading_of(details),
         "chapters": chapters,
         # A book being converted again keeps its finished audio until the new one is done.
@@ -215,6 +239,13 @@ def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
         "convert_form": convert_form or ConvertForm(initial={"voice": chosen_voice(details)}),
     }
     return render(request, "library/detail.html", context, status=http_status)
+
+
+def reused_from(details, user) -> Audiobook | None:
+    """The book whose audio this one reused, when it is the same person's (another person's
+    book is never named)."""
+    source = details.reused_from if details and details.reused else None
+    return source if source is not None and source.user_id == user.pk else None
 
 
 def voice_named(voice_id: str) -> str:
@@ -327,12 +358,14 @@ def retry(request, pk):
     if not form.is_valid():
         return detail(request, pk, convert_form=form, http_status=422)
     try:
-        services.start_conversion(book, voice=form.cleaned_data["voice"])
+        job = services.start_conversion(book, voice=form.cleaned_data["voice"])
     except services.ConversionRefused as error:
         # A second click, a book already queued, or a full queue: one attempt at a time.
         messages.info(request, str(error))
         return redirect("library:detail", book.pk)
-    if book.audio_path:
+    if job.status == job.Status.COMPLETED:
+        messages.success(request, f"“{book.title}” is ready: its audio is reused.")
+    elif book.audio_path:
         messages.success(request, f"“{book.title}” is queued to be converted again.")
     else:
         messages.success(request, f"“{book.title}” is queued for another try.")
