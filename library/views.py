@@ -26,7 +26,7 @@ from audiobooker.disk import is_disk_full
 from conversions import samples, speech
 from conversions.models import ConversionJob
 
-from . import services, streaming, uploads
+from . import estimates, services, streaming, uploads
 from .access import books_of, get_book_for_user
 from .forms import ConvertForm, LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook
@@ -107,8 +107,10 @@ def book_list(request):
         books = books.filter(status=status)
     page = Paginator(books, BOOKS_PER_PAGE).get_page(request.GET.get("page"))
     detail_url, status_url = url_maker("library:detail"), url_maker("library:status")
+    waiting_times = estimates.for_books(page)
     for book in page:
         book.state = book_state(book)
+        book.state["eta"] = waiting_times.get(book.pk)
         book.url, book.status_url = detail_url(book.pk), status_url(book.pk)
     # The pagination links keep the search and the filter.
     params = request.GET.copy()
@@ -224,6 +226,7 @@ def store_uploads(user, pdfs, voice: str) -> list[Audiobook]:
 def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
     book = get_book_for_user(request, pk, with_newest_job(Audiobook.objects))
     state = book_state(book)
+    state["eta"] = estimates.for_books([book]).get(book.pk)
     details = details_of(book)
     chapters = chapter_list(details.chapters if details else None)
     context = {
@@ -390,7 +393,10 @@ def delete(request, pk):
 def status(request, pk):
     """The live state of a conversion, polled by static/js/progress.js."""
     book = get_book_for_user(request, pk, with_newest_job(Audiobook.objects))
-    return JsonResponse({"id": str(book.pk), "title": book.title, **book_state(book)})
+    waiting_time = estimates.for_books([book]).get(book.pk)
+    return JsonResponse(
+        {"id": str(book.pk), "title": book.title, **book_state(book), "eta": waiting_time}
+    )
 
 
 # ---- files ------------------------------------------------------------------------------------
