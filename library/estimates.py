@@ -169,30 +169,32 @@ def plan_queue(now: datetime | None = None) -> dict:
         workers.append((now, next(counter), False))
 
     waiting: dict[str, deque] = defaultdict(deque)
-    oldest = None
+    first_queued: dict[str, datetime] = {}
     for row in _job_rows(ConversionJob.Status.QUEUED):
-        waiting[str(row["audiobook__user_id"] or "")].append(_job(row, speeds))
-        oldest = oldest or row["created_at"]
+        user = str(row["audiobook__user_id"] or "")
+        waiting[user].append(_job(row, speeds))
+        first_queued.setdefault(user, row["created_at"])
+    oldest = min(first_queued.values(), default=None)
     stalled = not busy_until and oldest is not None and now - oldest > STALLED_AFTER
-    served = {
-        str(user): at
-        for user, at in QueueTurn.objects.filter(user__in=[u for u in waiting if u]).values_list(
-            "user", "served_at"
-        )
-    }
-    turns = [(served.get(user, NEVER_SERVED), user) for user in waiting]
+    # The claim's order: served least recently, then waiting longest, then the id.
+    turns = {user: (NEVER_SERVED, first_queued[user], user) for user in waiting}
+    for user, served_at, since in QueueTurn.objects.filter(
+        user__in=[u for u in waiting if u]
+    ).values_list("user", "served_at", "waiting_since"):
+        turns[str(user)] = (served_at, since, str(user))
+    turns = list(turns.values())
     heapq.heapify(turns)
     position = 0
     while turns:
         free_at, _, rough_before = heapq.heappop(workers)
         # People with a job running at that moment come after those without (the claim's rule).
         skipped = []
-        while turns and busy_until.get(turns[0][1], now) > free_at:
+        while turns and busy_until.get(turns[0][2], now) > free_at:
             skipped.append(heapq.heappop(turns))
         chosen = heapq.heappop(turns) if turns else skipped.pop(0)
         for turn in skipped:
             heapq.heappush(turns, turn)
-        user = chosen[1]
+        _, since, user = chosen
         job, seconds, rough = waiting[user].popleft()
         rough = rough or rough_before
         position += 1
@@ -203,7 +205,7 @@ def plan_queue(now: datetime | None = None) -> dict:
         heapq.heappush(workers, (finish, next(counter), rough))
         busy_until[user] = max(busy_until.get(user, now), finish)
         if waiting[user]:
-            heapq.heappush(turns, (free_at, user))
+            heapq.heappush(turns, (free_at, since, user))
     return estimates
 
 

@@ -161,11 +161,24 @@ def test_shutdown_hands_the_job_back_and_a_resumed_job_reuses_its_chunks(
     assert made.count("start") == 2
 
 
+def lock_released(job_id):
+    """Wait until a closed lock connection's lock is free: PostgreSQL releases a session's
+    advisory locks when its backend has ended, a moment after the client closed it."""
+    probe = make_locks()
+    end = time.monotonic() + 30  # a hang detector
+    while not probe.acquire(job_id):
+        assert time.monotonic() < end, "the dead worker's lock was never released"
+        time.sleep(0.01)
+    probe.release(job_id)
+    probe.close()
+
+
 def test_recovery_requeues_a_job_whose_worker_is_gone_after_a_second_look(worker):
     book = queued_book()
     dead = make_locks()
     claim = queue.claim_next_job(dead)
     dead.close()  # the worker is gone: its lock with it
+    lock_released(claim.job_id)
     recovery = queue.Recovery(worker.locks, grace=0.2, max_retries=2)
     assert recovery.run() == 0 and recovery.pending  # first look: a suspect only
     time.sleep(0.25)
@@ -192,8 +205,10 @@ def test_recovery_gives_up_after_two_retries_in_a_row(worker):
     recovery = queue.Recovery(worker.locks, grace=0, max_retries=2)
     for _ in range(3):
         dead = make_locks()
-        assert queue.claim_next_job(dead).book_id == book.pk
+        claim = queue.claim_next_job(dead)
+        assert claim.book_id == book.pk
         dead.close()
+        lock_released(claim.job_id)
         recovery.run()
         recovery.run()
     book.refresh_from_db()
