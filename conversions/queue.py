@@ -108,21 +108,25 @@ def queue_turn_of(user_id) -> None:
     )
 
 
-def _queued_jobs_of(user_id):
-    """The person's queued jobs. Found through their waiting books (a book is pending while
-    its newest job is queued), along audiobooks_user_status_idx: a few rows, however many
-    books they have and however long the queue is."""
+def _waiting_books_of(user_id) -> list:
+    """Ids of the person's waiting books: a book is pending while its newest job is queued.
+    Along audiobooks_user_status_idx: a few rows, however many books they have and however
+    long the queue is."""
     books = Audiobook.objects.filter(user_id=user_id, status=BookStatus.PENDING)
-    return ConversionJob.objects.filter(
-        status=JobStatus.QUEUED, audiobook_id__in=list(books.values_list("pk", flat=True))
-    )
+    return list(books.values_list("pk", flat=True))
 
 
-def _oldest_job_of(user_id, *, skip_locked: bool):
-    jobs = _queued_jobs_of(user_id)
+def _queued_jobs_in(book_ids):
+    return ConversionJob.objects.filter(status=JobStatus.QUEUED, audiobook_id__in=book_ids)
+
+
+def _oldest_job_in(book_ids, *, skip_locked: bool):
+    if not book_ids:
+        return None
+    jobs = _queued_jobs_in(book_ids)
     if skip_locked:
         jobs = jobs.select_for_update(skip_locked=True, of=("self",))
-    return jobs.order_by("created_at").only("pk", "audiobook_id").first()
+    return jobs.order_by("created_at").values("pk", "audiobook_id").first()
 
 
 # How many people with a stale turn (their waiting books deleted) one claim clears on its way
@@ -131,8 +135,9 @@ STALE_TURNS_PER_CLAIM = 20
 
 
 def _next_fair_job(skip_locked: bool):
-    """The oldest queued job of the person served least recently, people with a job running
-    last; None when no turn leads to a job. Called inside the claim's transaction."""
+    """(job, its owner, the owner's waiting books) for the oldest queued job of the person
+    served least recently, people with a job running last; None when no turn leads to a job.
+    Called inside the claim's transaction; the turn's row stays locked until it ends."""
     busy = set(
         ConversionJob.objects.filter(
             status=JobStatus.RUNNING, audiobook__user__isnull=False
@@ -141,42 +146,49 @@ def _next_fair_job(skip_locked: bool):
     turns = QueueTurn.objects.filter(waiting=True).order_by("served_at", "waiting_since", "user")
     if skip_locked:
         turns = turns.select_for_update(skip_locked=True)
+    turns = turns.values_list("user", flat=True)
     passed: set = set()
     for _ in range(STALE_TURNS_PER_CLAIM):
-        turn = turns.exclude(user__in=busy | passed).first()
-        if turn is None:
-            turn = turns.exclude(user__in=passed).first()  # everyone waiting has one running
-        if turn is None:
+        user = turns.exclude(user__in=busy | passed).first()
+        if user is None:
+            user = turns.exclude(user__in=passed).first()  # everyone waiting has one running
+        if user is None:
             return None
-        job = _oldest_job_of(turn.user_id, skip_locked=skip_locked)
+        books = _waiting_books_of(user)
+        job = _oldest_job_in(books, skip_locked=skip_locked)
         if job is not None:
-            return job
-        if not _queued_jobs_of(turn.user_id).exists():  # its books were deleted (or converted)
-            QueueTurn.objects.filter(pk=turn.pk).update(waiting=False)
-        passed.add(turn.user_id)
+            return job, user, books
+        if not _queued_jobs_in(books).exists():  # its books were deleted (or converted)
+            QueueTurn.objects.filter(pk=user).update(waiting=False)
+        passed.add(user)
     return None
 
 
 def _oldest_job(skip_locked: bool):
-    """The oldest queued job of all: for jobs of no one's turn (a book without an owner, rows
-    written before the fair queue existed)."""
+    """(job, its owner) for the oldest queued job of all: for jobs of no one's turn (a book
+    without an owner, rows written before the fair queue existed)."""
     queued = ConversionJob.objects.filter(status=JobStatus.QUEUED, audiobook__isnull=False)
     if skip_locked:
         queued = queued.select_for_update(skip_locked=True, of=("self",))
-    return queued.order_by("created_at").only("pk", "audiobook_id").first()
+    job = queued.order_by("created_at").values("pk", "audiobook_id", "audiobook__user").first()
+    return (job, job["audiobook__user"]) if job else None
 
 
-def _served(user_id, token) -> None:
+def _served(user_id, token, claimed_book, books=None) -> None:
     """Record that `user_id` was served at `token`, and whether they still have jobs waiting.
 
     Decided under their turn's lock (see queue_turn_of): a job queued for them at this moment
-    is either seen here or sets `waiting` again after this transaction.
+    is either seen here or sets `waiting` again after this transaction. `books`: their waiting
+    books as the fair claim found them, under that lock already; None: look them up.
     """
     if user_id is None:
         return
-    QueueTurn.objects.bulk_create([QueueTurn(user_id=user_id)], ignore_conflicts=True)
-    QueueTurn.objects.select_for_update().filter(pk=user_id).first()
-    waiting = _queued_jobs_of(user_id).exists()
+    if books is None:
+        QueueTurn.objects.bulk_create([QueueTurn(user_id=user_id)], ignore_conflicts=True)
+        QueueTurn.objects.select_for_update().filter(pk=user_id).first()
+        books = _waiting_books_of(user_id)
+    others = [book for book in books if book != claimed_book]
+    waiting = bool(others) and _queued_jobs_in(others).exists()
     QueueTurn.objects.filter(pk=user_id).update(served_at=token, waiting=waiting)
 
 
@@ -191,29 +203,34 @@ def claim_next_job(locks) -> Claim | None:
     """
     with transaction.atomic():
         skip_locked = connection.features.has_select_for_update_skip_locked
-        job = _next_fair_job(skip_locked) or _oldest_job(skip_locked)
-        if job is None:
-            return None
-        if not locks.acquire(job.pk):
+        found = _next_fair_job(skip_locked)
+        if found is not None:
+            job, owner, books = found
+        else:
+            found = _oldest_job(skip_locked)
+            if found is None:
+                return None
+            (job, owner), books = found, None
+        job_id, book_id = job["pk"], job["audiobook_id"]
+        if not locks.acquire(job_id):
             return None  # another worker is looking at it right now; take it next time
         try:
             token = timezone.now()
-            claimed = ConversionJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            claimed = ConversionJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
                 status=JobStatus.RUNNING, started_at=token, progress=0, completed_at=None,
                 error_message=None,
             )  # fmt: skip
             if not claimed:
-                locks.release(job.pk)
+                locks.release(job_id)
                 return None
-            Audiobook.objects.filter(pk=job.audiobook_id).update(
+            Audiobook.objects.filter(pk=book_id).update(
                 status=BookStatus.PROCESSING, updated_at=token
             )
-            owner = Audiobook.objects.filter(pk=job.audiobook_id).values_list("user_id", flat=True)
-            _served(owner.first(), token)
+            _served(owner, token, book_id, books)
         except BaseException:
-            locks.release(job.pk)
+            locks.release(job_id)
             raise
-    return Claim(job.pk, job.audiobook_id, token)
+    return Claim(job_id, book_id, token)
 
 
 class ProgressWriter:

@@ -14,11 +14,13 @@ or converting book should be ready, in the words a person reads at a glance ("st
 - **The queue** is played forward with the claim's own rule (conversions/queue.py): the
   oldest queued job of the person served least recently, people with a job running last. As
   many workers as there are jobs running (at least one): a worker that is free takes the
-  next job at once, so while books wait, every worker is busy.
+  next job at once, so while books wait, every worker is busy. A look at the whole queue is
+  kept for PLAN_SECONDS, while it still knows the books asked about.
 """
 
 import heapq
 import itertools
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -62,6 +64,14 @@ class Speeds:
 
     def __init__(self):
         self.known: dict[str, float | None] = {}
+        self.voices: dict[tuple[str, str], str] = {}
+
+    def voice_for(self, choice: str, language: str) -> str:
+        """voice_that_would_read, once per choice and language (it lists the voices)."""
+        key = (choice, language)
+        if key not in self.voices:
+            self.voices[key] = voice_that_would_read(choice, language)
+        return self.voices[key]
 
     def of(self, voice: str) -> tuple[float, bool]:
         """(words per second, rough) for `voice` (an id, "engine:name")."""
@@ -116,7 +126,7 @@ def _job(row, speeds: Speeds) -> tuple[_Job, float, bool]:
     voice = (
         row["audiobook__details__voice"] if row["status"] == ConversionJob.Status.RUNNING else ""
     )
-    voice = voice or voice_that_would_read(
+    voice = voice or speeds.voice_for(
         row["audiobook__details__voice_choice"] or "", row["audiobook__details__language"] or ""
     )
     speed, rough_speed = speeds.of(voice)
@@ -231,12 +241,12 @@ def _in_about(seconds: float) -> str:
 def _clock(moment: datetime, now: datetime) -> str:
     """14:20 today, "tomorrow 14:20", or "5 Dec, 14:20" (in TIME_ZONE)."""
     moment, today = timezone.localtime(moment), timezone.localtime(now).date()
-    time = format_date(moment, "H:i")
+    clock = format_date(moment, "H:i")
     if moment.date() == today:
-        return time
+        return clock
     if moment.date() == today + timedelta(days=1):
-        return f"tomorrow {time}"
-    return f"{format_date(moment, 'j M')}, {time}"
+        return f"tomorrow {clock}"
+    return f"{format_date(moment, 'j M')}, {clock}"
 
 
 def describe(estimate: Estimate | None, now: datetime | None = None) -> dict | None:
@@ -265,12 +275,31 @@ def describe(estimate: Estimate | None, now: datetime | None = None) -> dict | N
     }
 
 
+# The last look at the queue, kept for PLAN_SECONDS: each waiting person's pages ask every 2 s,
+# and with 10,000 jobs queued one look costs about 0.25 s (docs/benchmarks.md). Per process.
+PLAN_SECONDS = 5.0
+_last_plan: tuple[float, dict] = (float("-inf"), {})
+
+
+def _fits(estimate: Estimate | None, book) -> bool:
+    """Whether a kept estimate still describes the book: waiting ones have a position."""
+    if estimate is None:
+        return False
+    return (estimate.position is not None) == (book.status == Audiobook.Status.PENDING)
+
+
 def for_books(books) -> dict:
     """describe()d estimates of those of `books` that are waiting or converting, by book id
-    (one look at the queue for all of them)."""
-    active = [book.pk for book in books if book.status in Audiobook.ACTIVE_STATUSES]
+    (one look at the queue for all of them, or the last one if it is recent and knows them)."""
+    global _last_plan
+    active = [book for book in books if book.status in Audiobook.ACTIVE_STATUSES]
     if not active:
         return {}
+    at, planned = _last_plan
+    if time.monotonic() - at > PLAN_SECONDS or not all(
+        _fits(planned.get(book.pk), book) for book in active
+    ):
+        planned = plan_queue()
+        _last_plan = (time.monotonic(), planned)
     now = timezone.now()
-    planned = plan_queue(now)
-    return {pk: describe(planned.get(pk), now) for pk in active}
+    return {book.pk: describe(planned.get(book.pk), now) for book in active}

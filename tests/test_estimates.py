@@ -161,3 +161,17 @@ def test_a_finished_book_has_no_estimate(owner, user):
     book = make_book(user=user, status="completed")
     assert owner.get(f"/library/{book.pk}/status.json").json()["eta"] is None
     assert "in the queue" not in owner.get(f"/library/{book.pk}/").content.decode()
+
+
+def test_a_recent_look_at_the_queue_is_reused_while_it_still_fits(user, locks, monkeypatch):
+    book = waiting_book(user)
+    assert estimates.for_books([book])[book.pk]["position"] == 1
+    looks = []
+    real = estimates.plan_queue
+    monkeypatch.setattr(estimates, "plan_queue", lambda *a: looks.append(1) or real(*a))
+    estimates.for_books([book])
+    assert looks == []  # the last look is recent and knows the book
+    queue.claim_next_job(locks)
+    book.refresh_from_db()  # converting now: the kept estimate (a position) no longer fits
+    assert estimates.for_books([book])[book.pk]["position"] is None
+    assert looks == [1]
