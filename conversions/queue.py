@@ -37,6 +37,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from library.models import Audiobook, AudiobookDetails
@@ -103,8 +104,13 @@ def queue_turn_of(user_id) -> None:
     if user_id is None:
         return
     QueueTurn.objects.bulk_create([QueueTurn(user_id=user_id)], ignore_conflicts=True)
-    QueueTurn.objects.filter(pk=user_id, waiting=False).update(
-        waiting=True, waiting_since=timezone.now()
+    # Unconditional, so that it waits for a claim holding the row (a filter on `waiting`
+    # would skip a row the claim is about to clear, and the new job would lose its turn).
+    QueueTurn.objects.filter(pk=user_id).update(
+        waiting=True,
+        waiting_since=Case(
+            When(waiting=False, then=Value(timezone.now())), default=F("waiting_since")
+        ),
     )
 
 
