@@ -5,13 +5,14 @@
     scripts/with-postgres .venv/bin/python bench/queue.py    # PostgreSQL (throwaway cluster)
 
 1. Throughput: jobs per second through claim -> progress -> complete with the fake pipeline,
-   1, 2, 4, 8 workers on PostgreSQL and 1, 2 on SQLite (ratios against 1 worker in the run).
+   1, 2, 4, 8 workers on PostgreSQL and 1, 2 on SQLite (ratios against 1 worker in the run);
+   ten books a person.
 2. Fairness: person A queues 10 books, then B queues 1; one worker (a real `manage.py worker`
    process). How many jobs run before B's, beside the strict oldest-first order (the claim's
    former rule, played in this script): 10.
 3. Claim latency: the median of 200 claims with 10,000 jobs queued by 1,000 people, as a ratio
    to 100 jobs by 10 people; and what the pages' estimate of the whole queue costs.
-4. (SQLite run only; BENCH_ETA=0 skips it) The estimates' error: a worker converts a few corpus
+4. (SQLite run only; BENCH_ETA=0 skips it, BENCH_ETA=only runs it alone) The estimates' error: a worker converts a few corpus
    PDFs for a history, then 20 more are queued at once; each one's predicted finish at that
    moment against its real one, as a fraction of its real wait (median and worst), also for the
    defaults a fresh install would use. BENCH_VOICE (default espeak:en-us) reads them all.
@@ -41,7 +42,7 @@ os.environ.update(
     MEDIA_ROOT=str(SCRATCH / "media"), WORK_DIR=str(SCRATCH / "work"),
     CONVERSION_PIPELINE="tests.fake_pipeline.convert_book", FAKE_PIPELINE_STEPS="2",
     FAKE_PIPELINE_STEP_SECONDS="0", WORKER_POLL_SECONDS="0.05",
-    TTS_VOICE=os.environ.get("BENCH_VOICE", "espeak:en-us"),
+    TTS_VOICE=os.environ.get("BENCH_VOICE", "espeak:en-us"), MAX_QUEUED_PER_USER="100",
 )  # fmt: skip
 MANUALS = Path(os.environ.get("AUDIOBOOKER_MANUALS", REPO / ".cache" / "manuals"))
 CORPUS = REPO / "tests" / "data"
@@ -79,7 +80,7 @@ MEASURED = [
     CORPUS / "pdfkit.pdf", MANUALS / "developers-reference.pdf", CORPUS / "annotated_pdf.pdf",
     CORPUS / "libreoffice-form.pdf", CORPUS / "manual-pages" / "debian-faq.ru.p11.pdf",
     CORPUS / "habibi.pdf", MANUALS / "bashref.pdf", CORPUS / "inline-image.pdf",
-    CORPUS / "manual-pages" / "maint-guide.ja.p19.pdf", CORPUS / "base64image.pdf",
+    CORPUS / "manual-pages" / "maint-guide.ja.p19.pdf", CORPUS / "habibi-rotated.pdf",
     CORPUS / "manual-pages" / "maint-guide.zh-cn.p5.pdf",
 ]  # fmt: skip
 
@@ -91,9 +92,11 @@ def say(message: str) -> None:
 # ---- filling the queue --------------------------------------------------------------------------
 
 
-def fill(jobs: int, people: list, pdf_name: str) -> None:
+@transaction.atomic  # workers may be polling: they see the whole queue at once
+def fill(jobs: int, people: list, pdf_name: str, turns: bool = True) -> None:
     """`jobs` queued books shared round-robin by `people`, as start_conversion leaves them (book
-    pending, job queued, each person's turn waiting); a third of the people served before."""
+    pending, job queued, each person's turn waiting); a third of the people served before.
+    turns=False: no turns, so the claim goes oldest first, as it did before the fair queue."""
     now = timezone.now()
     books = [
         Audiobook(id=uuid.uuid4(), user=people[i % len(people)], title=f"book {i}",
@@ -106,7 +109,7 @@ def fill(jobs: int, people: list, pdf_name: str) -> None:
          for i, book in enumerate(books)], batch_size=500,
     )  # fmt: skip
     QueueTurn.objects.bulk_create(
-        [QueueTurn(user=user, waiting=True, waiting_since=now,
+        [] if not turns else [QueueTurn(user=user, waiting=True, waiting_since=now,
                    served_at=now - timedelta(minutes=i) if i % 3 == 0 else NEVER_SERVED)
          for i, user in enumerate(people)], batch_size=500,
     )  # fmt: skip
@@ -135,7 +138,7 @@ def worker(args: list[str], log: Path, **env) -> subprocess.Popen:
 # ---- 1. throughput ------------------------------------------------------------------------------
 
 
-def throughput(workers: int, user, pdf_name: str) -> float:
+def throughput(workers: int, people: list, pdf_name: str) -> float:
     """Jobs per second for `workers` processes that are already up when the jobs arrive."""
     empty()
     procs, logs = [], []
@@ -144,7 +147,7 @@ def throughput(workers: int, user, pdf_name: str) -> float:
         procs.append(worker([], logs[-1]))
     while not all("worker ready" in log.read_text() for log in logs):
         time.sleep(0.05)
-    fill(JOBS, [user], pdf_name)
+    fill(JOBS, people, pdf_name)
     started = time.monotonic()
     while ConversionJob.objects.filter(status="completed").count() < JOBS:
         time.sleep(0.02)
@@ -198,11 +201,14 @@ def jobs_before_newcomer(pdf_name: str) -> tuple[int, int]:
 # ---- 3. claim latency ---------------------------------------------------------------------------
 
 
-def claim_latency(queued: int, people: int, pdf_name: str, samples: int = 200) -> float:
+def claim_latency(
+    queued: int, people: int, pdf_name: str, samples: int = 200, turns: bool = True
+) -> float:
     """Median seconds of one claim_next_job() with `queued` jobs of `people` people waiting.
-    Each claimed job is completed at once (untimed), as a worker would before its next claim."""
+    Each claimed job is completed at once (untimed), as a worker would before its next claim.
+    turns=False: the strict oldest-first claim, for comparison."""
     empty()
-    fill(queued + samples, make_people(people, "p"), pdf_name)
+    fill(queued + samples, make_people(people, "p"), pdf_name, turns=turns)
     locks, times = make_locks(), []
     for _ in range(samples):
         started = time.perf_counter()
@@ -276,11 +282,14 @@ def eta_error() -> dict:
             say(f"{book.title}: {job.status} ({job.error_message}); left out")
             continue
         wait = (job.completed_at - t0).total_seconds()
-        errors.append(abs((predicted[book.pk].ready_at - job.completed_at).total_seconds()) / wait)
-        fresh_errors.append(
-            abs((fresh[book.pk].ready_at - job.completed_at).total_seconds()) / wait
-        )
+        guess = (predicted[book.pk].ready_at - t0).total_seconds()
+        errors.append(abs(guess - wait) / wait)
+        fresh_errors.append(abs((fresh[book.pk].ready_at - t0).total_seconds() - wait) / wait)
         words += book.details.word_count or 0
+        took = (job.completed_at - job.started_at).total_seconds()
+        say(f"{book.title}: {book.details.word_count} words, took {took:.1f} s; ready after "
+            f"{wait:.0f} s, predicted {guess:.0f} s ({errors[-1]:.0%}; defaults "
+            f"{fresh_errors[-1]:.0%})")  # fmt: skip
     last = max(book.jobs.get().completed_at for book in books)
     return {
         "voice": os.environ["TTS_VOICE"], "history": len(history), "count": len(errors),
@@ -299,36 +308,43 @@ def main() -> None:
     pdf_name = default_storage.save("pdfs/bench.pdf", ContentFile(b"%PDF-1.4 bench"))
     vendor = connection.vendor
     load = os.getloadavg()[0]
-    counts = [1, 2, 4, 8] if vendor == "postgresql" else [1, 2]
-    print(
-        f"## Queue ({vendor}, {JOBS} jobs per run, fake pipeline, load {load:.1f} at the start)\n"
-    )
-    print("| workers | jobs/s | vs 1 worker |\n|---|---|---|")
-    base = None
-    for count in counts:
-        rate = throughput(count, user, pdf_name)
-        base = base or rate
-        print(f"| {count} | {rate:.0f} | {rate / base:.2f}x |", flush=True)
+    eta = os.environ.get("BENCH_ETA", "1")
+    if eta != "only":
+        counts = [1, 2, 4, 8] if vendor == "postgresql" else [1, 2]
+        # Ten books a person: MAX_QUEUED_PER_USER's default.
+        people = make_people(JOBS // 10, "t")
+        print(f"## Queue ({vendor}, {JOBS} jobs by {len(people)} people per run, fake pipeline, "
+              f"load {load:.1f})\n")  # fmt: skip
+        print("| workers | jobs/s | vs 1 worker |\n|---|---|---|")
+        base = None
+        for count in counts:
+            rate = throughput(count, people, pdf_name)
+            base = base or rate
+            print(f"| {count} | {rate:.0f} | {rate / base:.2f}x |", flush=True)
 
-    fair, strict = jobs_before_newcomer(pdf_name)
-    print(f"\nA queues 10 books, then B 1; one worker: {fair} job(s) run before B's "
-          f"(strict oldest-first order: {strict})")  # fmt: skip
+        fair, strict = jobs_before_newcomer(pdf_name)
+        print(f"\nA queues 10 books, then B 1; one worker: {fair} job(s) run before B's "
+              f"(strict oldest-first order: {strict})")  # fmt: skip
 
-    small = claim_latency(100, 10, pdf_name)
-    large = claim_latency(10_000, 1_000, pdf_name)
-    print(f"\nclaim latency (median of 200): {small * 1000:.2f} ms with 100 queued by 10 people, "
-          f"{large * 1000:.2f} ms with 10,000 queued by 1,000 people: {large / small:.2f}x")  # fmt: skip
-    print(f"the pages' estimate of the whole queue (10,000 jobs, 1,000 people): "
-          f"{estimate_cost() * 1000:.0f} ms")  # fmt: skip
+        print("\n| claim (median of 200) | 100 queued by 10 people | 10,000 by 1,000 | ratio |")
+        print("|---|---|---|---|")
+        for name, turns in (("fair", True), ("strict oldest first (no turns)", False)):
+            small = claim_latency(100, 10, pdf_name, turns=turns)
+            large = claim_latency(10_000, 1_000, pdf_name, turns=turns)
+            print(f"| {name} | {small * 1000:.2f} ms | {large * 1000:.2f} ms | "
+                  f"{large / small:.2f}x |", flush=True)  # fmt: skip
+        print(f"\nthe pages' estimate of the whole queue (10,000 jobs, 1,000 people): "
+              f"{estimate_cost() * 1000:.0f} ms (load {os.getloadavg()[0]:.1f})")  # fmt: skip
 
-    if vendor == "sqlite" and os.environ.get("BENCH_ETA", "1") != "0":
+    if vendor == "sqlite" and eta != "0":
         eta = eta_error()
         print(f"\nETA error, {eta['count']} real conversions queued at once ({eta['words']:,} "
               f"words, {eta['seconds']:.0f} s, voice {eta['voice']}, one worker), after "
               f"{eta['history']} for a history: predicted finish vs real, as a share of the "
               f"real wait: median {eta['median']:.0%}, worst {eta['worst']:.0%}; with no "
               f"history (defaults): median {eta['fresh_median']:.0%}, worst "
-              f"{eta['fresh_worst']:.0%}")  # fmt: skip
+              f"{eta['fresh_worst']:.0%} (load {load:.1f} before, "
+              f"{os.getloadavg()[0]:.1f} after)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -114,25 +114,53 @@ def queue_turn_of(user_id) -> None:
     )
 
 
-def _waiting_books_of(user_id) -> list:
-    """Ids of the person's waiting books: a book is pending while its newest job is queued.
-    Along audiobooks_user_status_idx: a few rows, however many books they have and however
-    long the queue is."""
-    books = Audiobook.objects.filter(user_id=user_id, status=BookStatus.PENDING)
-    return list(books.values_list("pk", flat=True))
+# How many of a person's waiting books a claim looks at: their first, and a few more in case
+# other workers are claiming those at the same moment.
+LOOK_AHEAD = 4
 
 
-def _queued_jobs_in(book_ids):
-    return ConversionJob.objects.filter(status=JobStatus.QUEUED, audiobook_id__in=book_ids)
+def _queued_jobs_of(user_id) -> tuple[list[tuple], bool]:
+    """(job id, book id) of the queued jobs of the person's first LOOK_AHEAD waiting books,
+    in the order they uploaded them; and whether they have more than one job queued.
+
+    Their books first: a book is pending while its newest job is queued, and
+    audiobooks_user_status_idx (user, status, created_at) gives the first few whatever the
+    size of their library or of the queue. Then the jobs by book (idx_conversion_jobs_audiobook_id),
+    the status checked here: with the status in the query, PostgreSQL, whose statistics lag
+    behind a queue that grew quickly, walked every queued job instead.
+    """
+    books = list(
+        Audiobook.objects.filter(user_id=user_id, status=BookStatus.PENDING)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:LOOK_AHEAD]
+    )
+    if not books:
+        return [], False
+    queued = {
+        book_id: job_id
+        for job_id, book_id, status in ConversionJob.objects.filter(
+            audiobook_id__in=books
+        ).values_list("pk", "audiobook_id", "status")
+        if status == JobStatus.QUEUED
+    }
+    jobs = [(queued[book], book) for book in books if book in queued]
+    return jobs, len(jobs) > 1 or len(books) == LOOK_AHEAD
 
 
-def _oldest_job_in(book_ids, *, skip_locked: bool):
-    if not book_ids:
-        return None
-    jobs = _queued_jobs_in(book_ids)
-    if skip_locked:
-        jobs = jobs.select_for_update(skip_locked=True, of=("self",))
-    return jobs.order_by("created_at").values("pk", "audiobook_id").first()
+def _first_claimable(jobs: list[tuple], *, skip_locked: bool):
+    """The first of `jobs` (from _queued_jobs_of) that no other worker is claiming."""
+    for job_id, book_id in jobs:
+        if not skip_locked:
+            return {"pk": job_id, "audiobook_id": book_id}
+        job = (
+            ConversionJob.objects.filter(pk=job_id, status=JobStatus.QUEUED)
+            .select_for_update(skip_locked=True)
+            .values("pk", "audiobook_id")
+            .first()
+        )
+        if job is not None:
+            return job  # else another worker is claiming it: the next one
+    return None
 
 
 # How many people with a stale turn (their waiting books deleted) one claim clears on its way
@@ -141,9 +169,10 @@ STALE_TURNS_PER_CLAIM = 20
 
 
 def _next_fair_job(skip_locked: bool):
-    """(job, its owner, the owner's waiting books) for the oldest queued job of the person
-    served least recently, people with a job running last; None when no turn leads to a job.
-    Called inside the claim's transaction; the turn's row stays locked until it ends."""
+    """(job, its owner, whether they have other jobs queued) for the job of the first waiting
+    book of the person served least recently, people with a job running last; None when no
+    turn leads to a job. Called inside the claim's transaction; the turn's row stays locked
+    until it ends, so what is read of the person's jobs after it holds (see queue_turn_of)."""
     busy = set(
         ConversionJob.objects.filter(
             status=JobStatus.RUNNING, audiobook__user__isnull=False
@@ -160,11 +189,11 @@ def _next_fair_job(skip_locked: bool):
             user = turns.exclude(user__in=passed).first()  # everyone waiting has one running
         if user is None:
             return None
-        books = _waiting_books_of(user)
-        job = _oldest_job_in(books, skip_locked=skip_locked)
+        queued, more = _queued_jobs_of(user)
+        job = _first_claimable(queued, skip_locked=skip_locked)
         if job is not None:
-            return job, user, books
-        if not _queued_jobs_in(books).exists():  # its books were deleted (or converted)
+            return job, user, more
+        if not queued:  # its books were deleted (or converted)
             QueueTurn.objects.filter(pk=user).update(waiting=False)
         passed.add(user)
     return None
@@ -180,43 +209,43 @@ def _oldest_job(skip_locked: bool):
     return (job, job["audiobook__user"]) if job else None
 
 
-def _served(user_id, token, claimed_book, books=None) -> None:
+def _served(user_id, token, more_queued: bool | None = None) -> None:
     """Record that `user_id` was served at `token`, and whether they still have jobs waiting.
 
     Decided under their turn's lock (see queue_turn_of): a job queued for them at this moment
-    is either seen here or sets `waiting` again after this transaction. `books`: their waiting
-    books as the fair claim found them, under that lock already; None: look them up.
+    is either seen here or sets `waiting` again after this transaction. `more_queued`: what
+    the fair claim found, under that lock already; None: look.
     """
     if user_id is None:
         return
-    if books is None:
+    if more_queued is None:
         QueueTurn.objects.bulk_create([QueueTurn(user_id=user_id)], ignore_conflicts=True)
         QueueTurn.objects.select_for_update().filter(pk=user_id).first()
-        books = _waiting_books_of(user_id)
-    others = [book for book in books if book != claimed_book]
-    waiting = bool(others) and _queued_jobs_in(others).exists()
-    QueueTurn.objects.filter(pk=user_id).update(served_at=token, waiting=waiting)
+        more_queued = bool(_queued_jobs_of(user_id)[0])  # the claimed book is no longer pending
+    QueueTurn.objects.filter(pk=user_id).update(served_at=token, waiting=more_queued)
 
 
 def claim_next_job(locks) -> Claim | None:
     """Claim the next job in fair order for this worker, or return None when there is none.
 
-    Fair order: the oldest queued job of the person served least recently (whose latest job
-    started longest ago, or who was never served); people with a job running come after those
-    with none. One person's backlog never makes a newcomer wait behind all of it: with one
-    worker, A's ten books and then B's one, B's runs second. Jobs of no one's turn come last,
-    oldest first.
+    Fair order: the person served least recently (whose latest job started longest ago, or who
+    was never served), people with a job running after those with none; of that person's
+    waiting books, the one uploaded first. One person's backlog never makes a newcomer wait
+    behind all of it: with one worker, A's ten books and then B's one, B's runs second. (By
+    upload, not by when each job was queued: a book retried, or recovered from a dead worker,
+    keeps its place in its owner's line; and the next book is one step along an index.) Jobs
+    of no one's turn come last, oldest first.
     """
     with transaction.atomic():
         skip_locked = connection.features.has_select_for_update_skip_locked
         found = _next_fair_job(skip_locked)
         if found is not None:
-            job, owner, books = found
+            job, owner, more_queued = found
         else:
             found = _oldest_job(skip_locked)
             if found is None:
                 return None
-            (job, owner), books = found, None
+            (job, owner), more_queued = found, None
         job_id, book_id = job["pk"], job["audiobook_id"]
         if not locks.acquire(job_id):
             return None  # another worker is looking at it right now; take it next time
@@ -232,7 +261,7 @@ def claim_next_job(locks) -> Claim | None:
             Audiobook.objects.filter(pk=book_id).update(
                 status=BookStatus.PROCESSING, updated_at=token
             )
-            _served(owner, token, book_id, books)
+            _served(owner, token, more_queued)
         except BaseException:
             locks.release(job_id)
             raise

@@ -12,7 +12,7 @@ or converting book should be ready, in the words a person reads at a glance ("st
   is learned from its own progress as it goes: what it took so far for the share it has done,
   blended with that model, trusting its own pace more the further it is.
 - **The queue** is played forward with the claim's own rule (conversions/queue.py): the
-  oldest queued job of the person served least recently, people with a job running last. As
+  first waiting book of the person served least recently, people with a job running last. As
   many workers as there are jobs running (at least one): a worker that is free takes the
   next job at once, so while books wait, every worker is busy. A look at the whole queue is
   kept for PLAN_SECONDS, while it still knows the books asked about.
@@ -137,9 +137,11 @@ def _job(row, speeds: Speeds) -> tuple[_Job, float, bool]:
 
 
 def _job_rows(status):
+    """Jobs with what the estimates need; each person's in the order the claim takes them
+    (their books' upload order)."""
     return (
         ConversionJob.objects.filter(status=status, audiobook__isnull=False)
-        .order_by("created_at")
+        .order_by("audiobook__created_at", "audiobook_id")
         .values(
             "pk", "status", "audiobook_id", "audiobook__user_id", "created_at", "started_at",
             "progress", "audiobook__details__word_count", "audiobook__details__page_count",
@@ -183,7 +185,7 @@ def plan_queue(now: datetime | None = None) -> dict:
     for row in _job_rows(ConversionJob.Status.QUEUED):
         user = str(row["audiobook__user_id"] or "")
         waiting[user].append(_job(row, speeds))
-        first_queued.setdefault(user, row["created_at"])
+        first_queued[user] = min(first_queued.get(user, row["created_at"]), row["created_at"])
     oldest = min(first_queued.values(), default=None)
     stalled = not busy_until and oldest is not None and now - oldest > STALLED_AFTER
     # The claim's order: served least recently, then waiting longest, then the id.

@@ -61,9 +61,11 @@ class Audiobook(models.Model):
             # Not in the seed: the library page (one person's books, newest first, 20 at a
             # time) walks this and stops after a page, instead of sorting all of their books.
             models.Index(fields=["user", "-created_at"], name="audiobooks_user_newest_idx"),
-            # Not in the seed: the worker's fair claim finds a person's waiting books through
-            # this (conversions/queue.py), however many books they have.
-            models.Index(fields=["user", "status"], name="audiobooks_user_status_idx"),
+            # Not in the seed: the worker's fair claim finds a person's first waiting books
+            # through this (conversions/queue.py), however many books they have.
+            models.Index(
+                fields=["user", "status", "created_at"], name="audiobooks_user_status_idx"
+            ),
         ]
 
     def __str__(self):

@@ -338,3 +338,15 @@ def test_a_handed_back_job_keeps_its_owner_in_the_queue(worker):
     worker.locks.release(claim.job_id)
     assert QueueTurn.objects.get(user=a).waiting
     assert claim_order(worker.locks) == ["A 0"]
+
+
+def test_a_persons_books_go_in_upload_order_a_retried_one_keeps_its_place(worker):
+    a = make_user()
+    first, *rest = queue_for(a, 6, title="A")
+    assert claim_order(worker.locks)[:1] == ["A 0"]  # and the rest, in order
+    ConversionJob.objects.filter(audiobook=first).update(status="failed")
+    Audiobook.objects.filter(pk=first.pk).update(status="failed")
+    for book in rest:  # all waiting again
+        services.start_conversion(Audiobook.objects.get(pk=book.pk), limit_queue=False)
+    services.start_conversion(Audiobook.objects.get(pk=first.pk), limit_queue=False)  # retried last
+    assert claim_order(worker.locks) == [f"A {i}" for i in range(6)]

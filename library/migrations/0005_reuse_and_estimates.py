@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='audiobook',
-            index=models.Index(fields=['user', 'status'], name='audiobooks_user_status_idx'),
+            index=models.Index(fields=['user', 'status', 'created_at'], name='audiobooks_user_status_idx'),
         ),
         migrations.AddIndex(
             model_name='audiobookdetails',
