@@ -242,19 +242,23 @@ def has_text(pdf: Path) -> bool:
         return False
 
 
-def queue_pdf(user, pdf: Path) -> Audiobook:
+def queue_pdf(user, pdf: Path, words: int | None = None) -> Audiobook:
     """An upload as the upload form makes it: the words counted, then file, book and job."""
-    (words,) = wordcount.count_words([pdf])
+    if words is None:
+        (words,) = wordcount.count_words([pdf])
     with open(pdf, "rb") as f:
         return services.create_audiobook(user, File(f, name=pdf.name), title=pdf.stem,
                                          word_count=words)  # fmt: skip
 
 
-def convert_all(log: Path) -> None:
-    """One real worker (the real pipeline, every core) until the queue is empty."""
-    proc = worker(["--burst"], log, CONVERSION_PIPELINE="conversions.pipeline.convert_book")
-    if proc.wait(timeout=7200) != 0:
-        raise SystemExit(f"the worker failed: see {log}")
+def real_worker(log: Path, *args) -> subprocess.Popen:
+    """A worker with the real pipeline (every core), up and polling when this returns."""
+    proc = worker(list(args), log, CONVERSION_PIPELINE="conversions.pipeline.convert_book")
+    while "worker ready" not in log.read_text():
+        if proc.poll() is not None:
+            raise SystemExit(f"the worker failed: see {log}")
+        time.sleep(0.05)
+    return proc
 
 
 def eta_error() -> dict:
@@ -266,15 +270,23 @@ def eta_error() -> dict:
     say(f"history: {len(history)} conversions; measured: {len(measured)}")
     for pdf in history:
         queue_pdf(user, pdf)
-    convert_all(SCRATCH / "history.log")
+    if real_worker(SCRATCH / "history.log", "--burst").wait(timeout=3600) != 0:
+        raise SystemExit("the worker failed")
+    # A worker already waiting, as in a running installation; the books queued at once.
+    proc = real_worker(SCRATCH / "measured.log")
+    counts = wordcount.count_words(measured)
+    with transaction.atomic():
+        books = [queue_pdf(user, pdf, words) for pdf, words in zip(measured, counts, strict=True)]
     t0 = timezone.now()
-    books = [queue_pdf(user, pdf) for pdf in measured]
     predicted = estimates.plan_queue(t0)
     with transaction.atomic():  # what a fresh install would have said: no history
         JobStats.objects.all().delete()
         fresh = estimates.plan_queue(t0)
         transaction.set_rollback(True)
-    convert_all(SCRATCH / "measured.log")
+    while ConversionJob.objects.filter(status__in=["queued", "running"]).exists():
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
     errors, fresh_errors, words = [], [], 0
     for book in books:
         job = book.jobs.get()

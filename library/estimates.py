@@ -8,7 +8,8 @@ or converting book should be ready, in the words a person reads at a glance ("st
   (library/wordcount.py) and the whole time of the job, claim to completion. A voice with no
   history borrows its engine's; an engine with none has a conservative DEFAULT_SPEED, and then
   every figure that depends on it says "about".
-- **A job's time**: STARTUP seconds, plus its words at that speed. A converting book's time
+- **A job's time**: a start-up, plus its words at that speed; both learned from the jobs
+  (a straight line through their words and seconds), or STARTUP and their overall pace. A converting book's time
   is learned from its own progress as it goes: what it took so far for the share it has done,
   blended with that model, trusting its own pace more the further it is.
 - **The queue** is played forward with the claim's own rule (conversions/queue.py): the
@@ -59,11 +60,23 @@ class Estimate:
 # ---- speeds -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Speed:
+    """How long a voice takes for a job: `startup` seconds, then `words_per_second`."""
+
+    startup: float
+    words_per_second: float
+    rough: bool = False  # a default, not a measurement
+
+    def seconds(self, words: int) -> float:
+        return self.startup + words / self.words_per_second
+
+
 class Speeds:
-    """Words per second per voice, from the latest finished jobs; looked up once a request."""
+    """Each voice's Speed, from the latest finished jobs; looked up once a request."""
 
     def __init__(self):
-        self.known: dict[str, float | None] = {}
+        self.known: dict[str, Speed | None] = {}
         self.voices: dict[tuple[str, str], str] = {}
 
     def voice_for(self, choice: str, language: str) -> str:
@@ -73,35 +86,46 @@ class Speeds:
             self.voices[key] = voice_that_would_read(choice, language)
         return self.voices[key]
 
-    def of(self, voice: str) -> tuple[float, bool]:
-        """(words per second, rough) for `voice` (an id, "engine:name")."""
+    def of(self, voice: str) -> Speed:
+        """The Speed of `voice` (an id, "engine:name"): measured, its engine's, or a default."""
         engine = voice.partition(":")[0]
         for key in (voice, f"{engine}:"):
             if key not in self.known:
                 self.known[key] = measured_speed(key)
             if self.known[key]:
-                return self.known[key], False
-        return DEFAULT_SPEED.get(engine, SLOWEST_SPEED), True
+                return self.known[key]
+        return Speed(STARTUP, DEFAULT_SPEED.get(engine, SLOWEST_SPEED), rough=True)
 
 
-def measured_speed(voice: str) -> float | None:
-    """Words per second over the voice's latest jobs ("engine:" for all of an engine's
-    voices); None without any."""
+def measured_speed(voice: str) -> Speed | None:
+    """The Speed over the voice's latest jobs ("engine:" for all of an engine's voices); None
+    without any.
+
+    With jobs of different lengths, a straight line through (words, seconds) gives both the
+    start-up and the pace (least squares; eSpeak starts in about a second, a natural voice
+    takes longer to load). Otherwise, or when the line makes no sense, STARTUP and the pace
+    of all their words together.
+    """
     stats = JobStats.objects.filter(resumed=False, seconds__gt=0)
     stats = (
         stats.filter(voice__startswith=voice) if voice.endswith(":") else stats.filter(voice=voice)
     )
     rows = stats.order_by("-finished_at").values_list("counted_words", "words", "seconds")
-    words = seconds = 0.0
-    for counted, spoken, took in rows[:RECENT_JOBS]:
-        if counted or spoken:
-            words += counted or spoken
-            seconds += max(took - STARTUP, 1.0)
-    return words / seconds if words and seconds else None
-
-
-def job_seconds(words: int, speed: float) -> float:
-    return STARTUP + words / speed
+    points = [(counted or spoken, took) for counted, spoken, took in rows[:RECENT_JOBS]]
+    points = [(words, took) for words, took in points if words]
+    if not points:
+        return None
+    if len(points) >= 3 and max(w for w, _ in points) >= 4 * min(w for w, _ in points):
+        mean_w = sum(w for w, _ in points) / len(points)
+        mean_s = sum(s for _, s in points) / len(points)
+        spread = sum((w - mean_w) ** 2 for w, _ in points)
+        per_word = sum((w - mean_w) * (s - mean_s) for w, s in points) / spread
+        startup = mean_s - per_word * mean_w
+        if per_word > 0 and 0 <= startup <= 60:
+            return Speed(startup, 1 / per_word)
+    words = sum(w for w, _ in points)
+    seconds = sum(max(s - STARTUP, 1.0) for _, s in points)
+    return Speed(STARTUP, words / seconds)
 
 
 # ---- the queue, played forward ----------------------------------------------------------------
@@ -129,11 +153,11 @@ def _job(row, speeds: Speeds) -> tuple[_Job, float, bool]:
     voice = voice or speeds.voice_for(
         row["audiobook__details__voice_choice"] or "", row["audiobook__details__language"] or ""
     )
-    speed, rough_speed = speeds.of(voice)
+    speed = speeds.of(voice)
     job = _Job(
         row["pk"], row["audiobook_id"], str(row["audiobook__user_id"] or ""), words, voice, rough
     )
-    return job, job_seconds(words, speed), rough or rough_speed
+    return job, speed.seconds(words), rough or speed.rough
 
 
 def _job_rows(status):

@@ -69,8 +69,18 @@ def test_the_speed_is_learned_from_the_voices_latest_jobs(user):
 def test_a_voice_with_no_history_borrows_its_engines():
     speeds = estimates.Speeds()
     measured(voice="espeak:en-gb", words=2_000, seconds=estimates.STARTUP + 1)
-    assert speeds.of("espeak:ru") == (2_000.0, False)
-    assert speeds.of("kokoro:jf_alpha") == (estimates.DEFAULT_SPEED["kokoro"], True)
+    assert speeds.of("espeak:ru") == estimates.Speed(estimates.STARTUP, 2_000.0)
+    assert speeds.of("kokoro:jf_alpha") == estimates.Speed(
+        estimates.STARTUP, estimates.DEFAULT_SPEED["kokoro"], rough=True
+    )
+
+
+def test_jobs_of_different_lengths_give_the_start_up_and_the_pace():
+    for words, seconds in ((1_000, 2.0), (10_000, 11.0), (100_000, 101.0)):
+        measured(words=words, seconds=seconds, count=1)
+    speed = estimates.measured_speed(VOICE)
+    assert speed.startup == pytest.approx(1.0) and speed.words_per_second == pytest.approx(1_000)
+    assert speed.seconds(50_000) == pytest.approx(51.0)
 
 
 def test_the_queue_is_played_forward_in_fair_order(locks):
