@@ -222,7 +222,8 @@ class Command(BaseCommand):
                     voice=details.voice_choice if details else "", on_plan=on_plan,
                 )  # fmt: skip
             heartbeat.stop()
-            self.finish(claim, book, result, workdir, started, resumed)
+            counted = details.word_count if details else None  # at upload: for JobStats
+            self.finish(claim, book, result, workdir, started, resumed, counted)
         except Interrupted:
             queue.hand_back(claim)
             self.say(f"job {claim.job_id}: handed back to the queue; spoken chunks kept")
@@ -236,7 +237,7 @@ class Command(BaseCommand):
         finally:
             heartbeat.stop()
 
-    def finish(self, claim, book, result, workdir, started, resumed=False):
+    def finish(self, claim, book, result, workdir, started, resumed=False, counted_words=None):
         audio_name = services.store_audio(claim.job_id, result.mp3, result.vtt)
         seconds = time.monotonic() - started
         details = {
@@ -250,11 +251,8 @@ class Command(BaseCommand):
             details["page_count"] = result.page_count
         if result.author:
             details["author"] = result.author[:500]
-        counted = AudiobookDetails.objects.filter(audiobook_id=book.pk).values_list(
-            "word_count", flat=True
-        )
         stats = {
-            "voice": result.voice, "words": result.words, "counted_words": counted.first(),
+            "voice": result.voice, "words": result.words, "counted_words": counted_words,
             "audio_seconds": result.duration, "seconds": seconds, "resumed": resumed,
         }  # fmt: skip
         replaced = queue.complete_job(claim, audio_name, details, stats)
@@ -263,7 +261,7 @@ class Command(BaseCommand):
             self.say(f"job {claim.job_id}: lost before it could be saved; files removed")
         else:
             if replaced:
-                services.release_audio(replaced)
+                queue.retry_on_disconnect(services.release_audio, replaced)
             self.say(
                 f"job {claim.job_id}: completed in {seconds:.1f} s, "
                 f"{result.duration / 3600:.2f} h of audio"
