@@ -277,11 +277,14 @@ if AUDIO_ACCEL_REDIRECT and env.str("AWS_STORAGE_BUCKET_NAME", default=""):
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 FILE_UPLOAD_HANDLERS = [
     "library.uploads.UploadSizeLimitHandler",  # first: no file is kept past MAX_UPLOAD_MB
-    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "library.uploads.HashingMemoryFileUploadHandler",
     "library.uploads.DiskAwareTemporaryFileUploadHandler",
 ]
 # Books one person may have waiting or converting at once; an upload beyond it is refused.
 MAX_QUEUED_PER_USER = env.int("MAX_QUEUED_PER_USER", default=10)
+# An upload of a file someone else has already had converted (same voice, same rate) is ready
+# at once with that audio. Off: an instant result would tell them the other person has it.
+REUSE_AUDIO_ACROSS_USERS = env.bool("REUSE_AUDIO_ACROSS_USERS", default=False)
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 # The voice of a book whose owner chose none: "auto" (the best installed voice for the book's
 # language) or a voice id from `manage.py voices`. The rate is in words a minute; natural voices

@@ -3,9 +3,11 @@ worker died, hand a job back on shutdown.
 
 The database is the queue (no broker). The rules:
 
-- Claim in one short transaction: the oldest queued job (`select_for_update(skip_locked=True)`
-  on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers), then a conditional
-  update queued -> running with `started_at`. The pair (id, started_at) is the claim's token.
+- Claim in one short transaction: the next queued job in fair order (the oldest job of the
+  person served least recently, through their QueueTurn; `select_for_update(skip_locked=True)`
+  on PostgreSQL, so that workers claiming together take different people's jobs; SQLite's
+  `BEGIN IMMEDIATE` already serialises writers), then a conditional update queued -> running
+  with `started_at`. The pair (id, started_at) is the claim's token.
 - While a job runs, its worker holds a lock that dies with the process (conversions/locks.py):
   a PostgreSQL session advisory lock on a dedicated connection, or on SQLite an flock on a file
   next to the database. The lock is taken before the claim commits, so a running job is never
@@ -19,6 +21,11 @@ The database is the queue (no broker). The rules:
 
 No transaction here stays open during a conversion: each write is one statement or one short
 `atomic()` block.
+
+What this module writes: jobs' rows, people's turns, the statistics of finished jobs, and a
+book's status, audio name and details while its job runs (each conditional on the claim). It
+never touches storage: the worker stores and removes files through library/services.py, and
+new jobs are created only by services.start_conversion (recovery calls it too).
 """
 
 import logging
@@ -30,11 +37,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from library.models import Audiobook, AudiobookDetails
 
-from .models import ConversionJob
+from .models import ConversionJob, JobStats, QueueTurn
 
 log = logging.getLogger(__name__)
 
@@ -87,33 +95,177 @@ def retry_on_disconnect(fn, *args, attempts: int = 8, **kwargs):
 # ---- claim, write, finish ----------------------------------------------------------------------
 
 
-def claim_next_job(locks) -> Claim | None:
-    """Claim the oldest queued job for this worker, or return None when there is none."""
-    with transaction.atomic():
-        queued = ConversionJob.objects.filter(status=JobStatus.QUEUED, audiobook__isnull=False)
-        if connection.features.has_select_for_update_skip_locked:
-            queued = queued.select_for_update(skip_locked=True, of=("self",))
-        job = queued.order_by("created_at").only("pk", "audiobook_id").first()
-        if job is None:
+def queue_turn_of(user_id) -> None:
+    """Mark `user_id` as having jobs waiting, in the caller's transaction (which queues one).
+
+    The row is locked until that transaction ends, so a claim deciding at the same moment that
+    this person has nothing left waits for it, and sees the new job.
+    """
+    if user_id is None:
+        return
+    QueueTurn.objects.bulk_create([QueueTurn(user_id=user_id)], ignore_conflicts=True)
+    # Unconditional, so that it waits for a claim holding the row (a filter on `waiting`
+    # would skip a row the claim is about to clear, and the new job would lose its turn).
+    QueueTurn.objects.filter(pk=user_id).update(
+        waiting=True,
+        waiting_since=Case(
+            When(waiting=False, then=Value(timezone.now())), default=F("waiting_since")
+        ),
+    )
+
+
+# How many of a person's waiting books a claim looks at: their first, and a few more in case
+# other workers are claiming those at the same moment.
+LOOK_AHEAD = 4
+
+
+def _queued_jobs_of(user_id) -> tuple[list[tuple], bool]:
+    """(job id, book id) of the queued jobs of the person's first LOOK_AHEAD waiting books,
+    in the order they uploaded them; and whether they have more than one job queued.
+
+    Their books first: a book is pending while its newest job is queued, and
+    audiobooks_user_status_idx (user, status, created_at) gives the first few whatever the
+    size of their library or of the queue. Then the jobs by book (idx_conversion_jobs_audiobook_id),
+    the status checked here: with the status in the query, PostgreSQL, whose statistics lag
+    behind a queue that grew quickly, walked every queued job instead.
+    """
+    books = list(
+        Audiobook.objects.filter(user_id=user_id, status=BookStatus.PENDING)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:LOOK_AHEAD]
+    )
+    if not books:
+        return [], False
+    queued = {
+        book_id: job_id
+        for job_id, book_id, status in ConversionJob.objects.filter(
+            audiobook_id__in=books
+        ).values_list("pk", "audiobook_id", "status")
+        if status == JobStatus.QUEUED
+    }
+    jobs = [(queued[book], book) for book in books if book in queued]
+    return jobs, len(jobs) > 1 or len(books) == LOOK_AHEAD
+
+
+def _first_claimable(jobs: list[tuple], *, skip_locked: bool):
+    """The first of `jobs` (from _queued_jobs_of) that no other worker is claiming."""
+    for job_id, book_id in jobs:
+        if not skip_locked:
+            return {"pk": job_id, "audiobook_id": book_id}
+        job = (
+            ConversionJob.objects.filter(pk=job_id, status=JobStatus.QUEUED)
+            .select_for_update(skip_locked=True)
+            .values("pk", "audiobook_id")
+            .first()
+        )
+        if job is not None:
+            return job  # else another worker is claiming it: the next one
+    return None
+
+
+# How many people with a stale turn (their waiting books deleted) one claim clears on its way
+# before it settles for the oldest job; the next claim clears the rest.
+STALE_TURNS_PER_CLAIM = 20
+
+
+def _next_fair_job(skip_locked: bool):
+    """(job, its owner, whether they have other jobs queued) for the job of the first waiting
+    book of the person served least recently, people with a job running last; None when no
+    turn leads to a job. Called inside the claim's transaction; the turn's row stays locked
+    until it ends, so what is read of the person's jobs after it holds (see queue_turn_of)."""
+    busy = set(
+        ConversionJob.objects.filter(
+            status=JobStatus.RUNNING, audiobook__user__isnull=False
+        ).values_list("audiobook__user_id", flat=True)
+    )  # one row per running job: as many as there are workers
+    turns = QueueTurn.objects.filter(waiting=True).order_by("served_at", "waiting_since", "user")
+    if skip_locked:
+        turns = turns.select_for_update(skip_locked=True)
+    turns = turns.values_list("user", flat=True)
+    passed: set = set()
+    for _ in range(STALE_TURNS_PER_CLAIM):
+        user = turns.exclude(user__in=busy | passed).first()
+        if user is None:
+            user = turns.exclude(user__in=passed).first()  # everyone waiting has one running
+        if user is None:
             return None
-        if not locks.acquire(job.pk):
+        queued, more = _queued_jobs_of(user)
+        job = _first_claimable(queued, skip_locked=skip_locked)
+        if job is not None:
+            return job, user, more
+        if not queued:  # its books were deleted (or converted)
+            QueueTurn.objects.filter(pk=user).update(waiting=False)
+        passed.add(user)
+    return None
+
+
+def _oldest_job(skip_locked: bool):
+    """(job, its owner) for the oldest queued job of all: for jobs of no one's turn (a book
+    without an owner, rows written before the fair queue existed)."""
+    queued = ConversionJob.objects.filter(status=JobStatus.QUEUED, audiobook__isnull=False)
+    if skip_locked:
+        queued = queued.select_for_update(skip_locked=True, of=("self",))
+    job = queued.order_by("created_at").values("pk", "audiobook_id", "audiobook__user").first()
+    return (job, job["audiobook__user"]) if job else None
+
+
+def _served(user_id, token, more_queued: bool | None = None) -> None:
+    """Record that `user_id` was served at `token`, and whether they still have jobs waiting.
+
+    Decided under their turn's lock (see queue_turn_of): a job queued for them at this moment
+    is either seen here or sets `waiting` again after this transaction. `more_queued`: what
+    the fair claim found, under that lock already; None: look.
+    """
+    if user_id is None:
+        return
+    if more_queued is None:
+        QueueTurn.objects.bulk_create([QueueTurn(user_id=user_id)], ignore_conflicts=True)
+        QueueTurn.objects.select_for_update().filter(pk=user_id).first()
+        more_queued = bool(_queued_jobs_of(user_id)[0])  # the claimed book is no longer pending
+    QueueTurn.objects.filter(pk=user_id).update(served_at=token, waiting=more_queued)
+
+
+def claim_next_job(locks) -> Claim | None:
+    """Claim the next job in fair order for this worker, or return None when there is none.
+
+    Fair order: the person served least recently (whose latest job started longest ago, or who
+    was never served), people with a job running after those with none; of that person's
+    waiting books, the one uploaded first. One person's backlog never makes a newcomer wait
+    behind all of it: with one worker, A's ten books and then B's one, B's runs second. (By
+    upload, not by when each job was queued: a book retried, or recovered from a dead worker,
+    keeps its place in its owner's line; and the next book is one step along an index.) Jobs
+    of no one's turn come last, oldest first.
+    """
+    with transaction.atomic():
+        skip_locked = connection.features.has_select_for_update_skip_locked
+        found = _next_fair_job(skip_locked)
+        if found is not None:
+            job, owner, more_queued = found
+        else:
+            found = _oldest_job(skip_locked)
+            if found is None:
+                return None
+            (job, owner), more_queued = found, None
+        job_id, book_id = job["pk"], job["audiobook_id"]
+        if not locks.acquire(job_id):
             return None  # another worker is looking at it right now; take it next time
         try:
             token = timezone.now()
-            claimed = ConversionJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            claimed = ConversionJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
                 status=JobStatus.RUNNING, started_at=token, progress=0, completed_at=None,
                 error_message=None,
             )  # fmt: skip
             if not claimed:
-                locks.release(job.pk)
+                locks.release(job_id)
                 return None
-            Audiobook.objects.filter(pk=job.audiobook_id).update(
+            Audiobook.objects.filter(pk=book_id).update(
                 status=BookStatus.PROCESSING, updated_at=token
             )
+            _served(owner, token, more_queued)
         except BaseException:
-            locks.release(job.pk)
+            locks.release(job_id)
             raise
-    return Claim(job.pk, job.audiobook_id, token)
+    return Claim(job_id, book_id, token)
 
 
 class ProgressWriter:
@@ -140,8 +292,11 @@ class ProgressWriter:
         self.written, self.written_at = percent, now
 
 
-def complete_job(claim: Claim, audio_name: str, details: dict | None = None) -> str | None:
-    """Mark the job and its book completed with `audio_name` (and `details` of the result).
+def complete_job(
+    claim: Claim, audio_name: str, details: dict | None = None, stats: dict | None = None
+) -> str | None:
+    """Mark the job and its book completed with `audio_name` (and `details` of the result);
+    keep `stats` (JobStats fields) of what the job measured.
 
     Returns the storage name of the audio this replaces ("" when none), or None when the job
     was lost (the caller then removes the files it saved).
@@ -158,8 +313,14 @@ def complete_job(claim: Claim, audio_name: str, details: dict | None = None) -> 
                 status=BookStatus.COMPLETED, audio_path=audio_name, updated_at=now
             )
             if details is not None:
+                # Its own audio now, not one reused from another copy of the file.
                 AudiobookDetails.objects.update_or_create(
-                    audiobook_id=claim.book_id, defaults=details
+                    audiobook_id=claim.book_id,
+                    defaults={**details, "reused": False, "reused_from": None},
+                )
+            if stats is not None:
+                JobStats.objects.update_or_create(
+                    job_id=claim.job_id, defaults={**stats, "finished_at": now}
                 )
             return old if old != audio_name else ""
 
@@ -223,6 +384,8 @@ def hand_back(claim: Claim) -> bool:
             Audiobook.objects.filter(pk=claim.book_id).update(
                 status=BookStatus.PENDING, updated_at=timezone.now()
             )
+            owner = Audiobook.objects.filter(pk=claim.book_id).values_list("user_id", flat=True)
+            queue_turn_of(owner.first())
             return True
 
     return retry_on_disconnect(write)

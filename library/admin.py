@@ -1,4 +1,5 @@
-"""Admin for audiobooks: status filter, search, owner, size, dates; queue a conversion; deletion
+"""Admin for audiobooks: status filter, search, owner, size, dates; queue a conversion (through
+services.start_conversion: books already waiting or converting are skipped and named); deletion
 removes the files too."""
 
 from django.contrib import admin, messages
@@ -65,16 +66,26 @@ class AudiobookAdmin(admin.ModelAdmin):
 
     @admin.action(description="Queue a new conversion")
     def queue_conversion(self, request, queryset):
-        queued, skipped = 0, []
+        queued, reused, skipped = 0, 0, []
         for book in queryset:
             try:
                 # The administrator's action is not held to the owner's queue limit.
-                services.start_conversion(book, limit_queue=False)
-                queued += 1
+                job = services.start_conversion(book, limit_queue=False)
             except services.AlreadyConverting:
                 skipped.append(book.title)
+                continue
+            if job.status == job.Status.COMPLETED:
+                reused += 1
+            else:
+                queued += 1
         if queued:
             self.message_user(request, f"Queued {queued} conversion(s).", messages.SUCCESS)
+        if reused:
+            self.message_user(
+                request,
+                f"{reused} ready at once: the same file was converted before; audio reused.",
+                messages.SUCCESS,
+            )
         if skipped:
             names = ", ".join(f"“{title}”" for title in skipped)
             self.message_user(

@@ -18,6 +18,7 @@ from audiobooker.disk import is_disk_full
 from conversions import speech
 from conversions.pdftext import REASONS, PdfError, inspect_pdf, plain_title
 
+from . import wordcount
 from .models import Audiobook
 
 # The PDF spec lets the "%PDF-" header start anywhere in the first 1024 bytes (some producers
@@ -35,6 +36,8 @@ class CheckedPdf:
     page_count: int
     author: str
     decrypted: bool = False
+    content_hash: str = ""  # of the bytes uploaded, hashed as they streamed in (uploads.py)
+    words: int | None = None  # in its text (wordcount.py); None: not counted
 
 
 class MultipleFileInput(forms.FileInput):
@@ -166,6 +169,10 @@ class UploadForm(forms.Form):
         title = cleaned.get("title")
         if title and len(pdfs) == 1:
             pdfs[0].title = title
+        for pdf, words in zip(
+            pdfs, wordcount.count_words([text_source(p) for p in pdfs]), strict=True
+        ):
+            pdf.words = words
         cleaned["pdfs"] = pdfs
         return cleaned
 
@@ -233,6 +240,7 @@ class UploadForm(forms.Form):
             title=info.title or title_from_name(name),
             page_count=info.page_count,
             author=info.author,
+            content_hash=getattr(upload, "content_hash", ""),
         )
 
     def unlock(self, upload, path, password: str) -> CheckedPdf:
@@ -263,6 +271,7 @@ class UploadForm(forms.Form):
             page_count=info.page_count,
             author=info.author,
             decrypted=True,
+            content_hash=getattr(upload, "content_hash", ""),
         )
 
     def close(self):
@@ -270,6 +279,19 @@ class UploadForm(forms.Form):
         for copy in self._temporary:
             copy.close()
         self._temporary = []
+
+
+def text_source(pdf: CheckedPdf):
+    """What wordcount reads for a checked PDF: its file's path, or the bytes of a small upload
+    kept in memory."""
+    if hasattr(pdf.file, "temporary_file_path"):
+        return pdf.file.temporary_file_path()
+    if pdf.decrypted:
+        return pdf.file.file.name  # the decrypted copy, a named temporary file
+    pdf.file.seek(0)
+    data = pdf.file.read()
+    pdf.file.seek(0)
+    return data
 
 
 @contextmanager

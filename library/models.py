@@ -61,6 +61,11 @@ class Audiobook(models.Model):
             # Not in the seed: the library page (one person's books, newest first, 20 at a
             # time) walks this and stops after a page, instead of sorting all of their books.
             models.Index(fields=["user", "-created_at"], name="audiobooks_user_newest_idx"),
+            # Not in the seed: the worker's fair claim finds a person's first waiting books
+            # through this (conversions/queue.py), however many books they have.
+            models.Index(
+                fields=["user", "status", "created_at"], name="audiobooks_user_status_idx"
+            ),
         ]
 
     def __str__(self):
@@ -102,10 +107,35 @@ class AudiobookDetails(models.Model):
         max_length=500, blank=True, default="",
         help_text="Why its language or voice is a fallback, for the listener.",
     )  # fmt: skip
+    rate = models.IntegerField(
+        null=True, blank=True, help_text="The speaking rate of its audio, words a minute."
+    )
+    word_count = models.IntegerField(
+        null=True, blank=True,
+        help_text="Words in the PDF's text, counted at upload: what its waiting time is "
+        "estimated from.",
+    )  # fmt: skip
+    content_hash = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="SHA-256 of the uploaded file, computed as it streamed in; finds a second "
+        "upload of the same file.",
+    )  # fmt: skip
+    reused = models.BooleanField(
+        default=False, help_text="Its audio is that of an earlier conversion of the same file."
+    )
+    reused_from = models.ForeignKey(
+        Audiobook, models.DB_SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The book whose audio it reused (empty once that book is deleted; the audio "
+        "stays).",
+    )  # fmt: skip
 
     class Meta:
         db_table = "audiobook_details"
         verbose_name_plural = "audiobook details"
+        indexes = [
+            # Reuse: a finished book of the same file (library/services.py).
+            models.Index(fields=["content_hash"], name="audiobook_details_hash_idx"),
+        ]
 
     def __str__(self):
         return f"details of {self.audiobook_id}"

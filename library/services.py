@@ -1,6 +1,19 @@
 """Multi-step writes on audiobooks: each keeps rows and files consistent.
 
-Views, the admin and commands call these; nothing else writes audiobooks and their files.
+Views, the admin, the worker and the commands call these. Who writes what:
+
+- Files in storage (PDFs, audio, captions): only this module. The worker stores the audio it
+  made, and removes audio it replaced, through `store_audio` and `release_audio`.
+- Jobs are created only by `start_conversion`: upload, retry and "convert again", the admin's
+  action, `manage.py requeue` and the worker's recovery all call it.
+- A book's life (created, deleted, its audio reused from another copy): here.
+- While a job runs, the worker protocol (conversions/queue.py) writes the job, and the book's
+  status, audio name and details, each write conditional on holding the job's claim.
+- A title is one column, changed by the rename view and the admin's form.
+
+Audio can be shared: a book whose upload matched a finished book takes the same audio name
+(no copy). A file therefore goes only when no book names it any more (`release_audio`, and
+`delete_audiobooks`), so deleting either book keeps the other playable.
 """
 
 import errno
@@ -11,13 +24,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from conversions import speech
 from conversions.models import ConversionJob
-from conversions.queue import work_folder
+from conversions.queue import queue_turn_of, work_folder
 
 from .models import Audiobook, AudiobookDetails, transcript_name_for
 
@@ -46,7 +61,11 @@ def queue_full_message(limit: int) -> str:
 def start_conversion(
     book: Audiobook, *, voice: str | None = None, limit_queue: bool = True
 ) -> ConversionJob:
-    """Queue a conversion of `book`: the only way a job is created.
+    """Start a conversion of `book`: the only way a job is created.
+
+    The job is queued, unless the book has no audio yet and one of its owner's finished books
+    (anyone's, with REUSE_AUDIO_ACROSS_USERS) is the same file read by the same voice at the
+    same rate: then the job is completed at once and the book shares that book's audio.
 
     Refuses (AlreadyConverting) while the book has a job waiting or running, and (QueueFull)
     when its owner would have more than MAX_QUEUED_PER_USER books waiting or converting. Both
@@ -54,18 +73,26 @@ def start_conversion(
     cannot pass them side by side: the book's row, and its owner's row (PostgreSQL; SQLite's
     IMMEDIATE transactions already admit one writer at a time). `voice` (an id, or "auto")
     replaces the book's chosen voice; None keeps it. `limit_queue=False` is for the worker
-    queueing a new attempt of a book that was already counted as waiting.
+    queueing a new attempt of a book that was already counted as waiting, and for the admin.
     """
     from accounts.models import User
 
     with transaction.atomic():
         if book.user_id is not None and limit_queue:
             User.objects.select_for_update().filter(pk=book.user_id).first()
-        Audiobook.objects.select_for_update().filter(pk=book.pk).first()
+        locked = Audiobook.objects.select_for_update().filter(pk=book.pk).first()
         if ConversionJob.objects.filter(
             audiobook=book, status__in=ConversionJob.ACTIVE_STATUSES
         ).exists():
             raise AlreadyConverting(f"“{book.title}” is already waiting or converting.")
+        if voice is not None:
+            AudiobookDetails.objects.update_or_create(
+                audiobook=book, defaults={"voice_choice": "" if voice == "auto" else voice}
+            )
+        if locked is not None and not locked.audio_path:
+            job = reuse_audio(book)
+            if job is not None:
+                return job
         if book.user_id is not None and limit_queue:
             limit = settings.MAX_QUEUED_PER_USER
             others = (
@@ -75,15 +102,100 @@ def start_conversion(
             )
             if others + 1 > limit:
                 raise QueueFull(queue_full_message(limit))
-        if voice is not None:
-            AudiobookDetails.objects.update_or_create(
-                audiobook=book, defaults={"voice_choice": "" if voice == "auto" else voice}
-            )
         Audiobook.objects.filter(pk=book.pk).update(
             status=Audiobook.Status.PENDING, updated_at=timezone.now()
         )
         book.status = Audiobook.Status.PENDING
-        return ConversionJob.objects.create(audiobook=book)
+        job = ConversionJob.objects.create(audiobook=book)
+        queue_turn_of(book.user_id)
+        return job
+
+
+# ---- reuse ------------------------------------------------------------------------------------
+
+
+def voice_that_would_read(choice: str, language: str) -> str:
+    """The id of the voice a conversion would use now: the one chosen (or TTS_VOICE), or for
+    "auto" the best installed voice for `language` ("" when none would)."""
+    wanted = choice or settings.TTS_VOICE
+    try:
+        if wanted == speech.AUTOMATIC:
+            return speech.choose_voice(language or "en")[0].id
+        return speech.get_voice(wanted).id
+    except speech.UnknownVoice:
+        return ""
+
+
+def reusable_source(book: Audiobook) -> Audiobook | None:
+    """A finished book whose audio `book` can have: the same uploaded file (its content
+    hash), read by the voice `book` would get, at today's TTS_RATE. Its owner's books only,
+    unless REUSE_AUDIO_ACROSS_USERS."""
+    details = AudiobookDetails.objects.filter(audiobook=book).first()
+    if details is None or not details.content_hash:
+        return None
+    candidates = (
+        Audiobook.objects.filter(
+            details__content_hash=details.content_hash, status=Audiobook.Status.COMPLETED
+        )
+        .exclude(pk=book.pk)
+        .exclude(audio_path="")
+        .exclude(audio_path__isnull=True)
+        .select_related("details")
+        .order_by("-updated_at")
+    )
+    if not settings.REUSE_AUDIO_ACROSS_USERS:
+        candidates = candidates.filter(user_id=book.user_id)
+    for source in candidates[:20]:
+        made = source.details
+        if made.rate != settings.TTS_RATE or not made.voice:
+            continue
+        # The same file has the same language, so "auto" would pick what it picked, unless
+        # the voices installed have changed since.
+        if voice_that_would_read(details.voice_choice, made.language) == made.voice:
+            return source
+    return None
+
+
+def reuse_audio(book: Audiobook) -> ConversionJob | None:
+    """Complete `book` at once with the audio of a finished copy of its file, if there is one;
+    the completed job records it. Called by start_conversion, inside its transaction.
+
+    The source's row is locked while its audio name is read and shared, so it cannot be
+    deleted, or its audio replaced and removed, in between (delete_audiobooks and the
+    worker's release_audio look for other books naming a file after that).
+    """
+    source = reusable_source(book)
+    if source is None:
+        return None
+    source = (
+        Audiobook.objects.select_for_update(of=("self",))
+        .filter(pk=source.pk, status=Audiobook.Status.COMPLETED)
+        .select_related("details")
+        .first()
+    )
+    if source is None or not source.audio_path:
+        return None  # deleted or being converted again meanwhile: convert this one
+    made, now = source.details, timezone.now()
+    AudiobookDetails.objects.update_or_create(
+        audiobook=book,
+        defaults={
+            "duration": made.duration, "audio_size": made.audio_size, "chapters": made.chapters,
+            "language": made.language, "voice": made.voice, "reading_note": made.reading_note,
+            "rate": made.rate, "reused": True, "reused_from": source,
+        },
+    )  # fmt: skip
+    Audiobook.objects.filter(pk=book.pk).update(
+        status=Audiobook.Status.COMPLETED, audio_path=source.audio_path.name, updated_at=now
+    )
+    book.status, book.audio_path = Audiobook.Status.COMPLETED, source.audio_path.name
+    log.info("book %s reuses the audio of book %s (same file)", book.pk, source.pk)
+    return ConversionJob.objects.create(
+        audiobook=book, status=ConversionJob.Status.COMPLETED, progress=100, started_at=now,
+        completed_at=now,
+    )  # fmt: skip
+
+
+# ---- books and files --------------------------------------------------------------------------
 
 
 def create_audiobook(
@@ -94,13 +206,17 @@ def create_audiobook(
     page_count: int | None = None,
     author: str = "",
     voice: str = "",
+    word_count: int | None = None,
+    content_hash: str = "",
 ) -> Audiobook:
-    """Store an uploaded PDF and queue its conversion: file, book and first job together.
+    """Store an uploaded PDF and start its conversion: file, book and first job together.
 
     The file is streamed to storage under the book's UUID (never the uploaded name) before the
     rows are written; if writing the rows fails (or the queue is full: ConversionRefused), the
     file is removed again, so nothing is kept half-way. `voice` is the voice chosen for it
-    ("" or "auto": the best one for its language).
+    ("" or "auto": the best one for its language). `word_count` (the words in its text) sizes
+    its waiting time; `content_hash` (SHA-256 of the upload) lets it reuse the audio of a
+    finished copy of the same file (see start_conversion).
     """
     book = Audiobook(
         user=user,
@@ -117,6 +233,8 @@ def create_audiobook(
                 page_count=page_count,
                 author=author,
                 voice_choice="" if voice == "auto" else voice,
+                word_count=word_count,
+                content_hash=content_hash,
             )
             start_conversion(book)
     except BaseException:
@@ -162,16 +280,45 @@ def delete_audiobooks(books) -> int:
     """Delete a queryset of books with their jobs and files; returns how many books went.
 
     Files go only after the rows are gone for good (on commit), so a rolled-back delete never
-    leaves a row pointing at a missing file. The database cascade skips Django's signals, so
-    nothing else would remove them (the orphan sweep catches what a crash leaves behind).
+    leaves a row pointing at a missing file, and audio another book shares stays. The database
+    cascade skips Django's signals, so nothing else would remove them (the orphan sweep
+    catches what a crash leaves behind).
     """
     with transaction.atomic():
         books = list(books.select_for_update())
         names = [name for book in books for name in storage_names(book)]
         Audiobook.objects.filter(pk__in=[book.pk for book in books]).delete()
+        names = [name for name in names if name not in still_named(names)]
         transaction.on_commit(lambda: remove_files(names))
         transaction.on_commit(lambda: remove_work_folders([book.pk for book in books]))
     return len(books)
+
+
+def still_named(names) -> set[str]:
+    """Those of `names` (audio files and their captions) that some book still names."""
+    audio = Audiobook.objects.filter(audio_path__in=names).values_list("audio_path", flat=True)
+    return {kept for name in audio for kept in (name, transcript_name_for(name))}
+
+
+def store_audio(job_id, mp3: Path, vtt: Path) -> str:
+    """Store a finished job's MP3 and captions, named after the job (a conversion never
+    overwrites audio in use); returns the MP3's storage name. Nothing is left half-way."""
+    names = []
+    try:
+        for path in (mp3, vtt):
+            with open(path, "rb") as f:
+                names.append(store_file(f"audio/{job_id}{path.suffix}", File(f)))
+    except BaseException:
+        remove_files(names)
+        raise
+    return names[0]
+
+
+def release_audio(audio_name: str) -> None:
+    """Remove an MP3 (and its captions) that a book no longer uses, unless another book still
+    shares it. Called after the change that stopped using it has committed."""
+    names = [audio_name, transcript_name_for(audio_name)]
+    remove_files([name for name in names if name not in still_named(names)])
 
 
 def remove_work_folders(book_ids) -> None:

@@ -1,12 +1,16 @@
-"""How uploads come in while the request is read: no file past MAX_UPLOAD_MB is kept, and the
-temporary files are aware of a full disk.
+"""How uploads come in while the request is read: no file past MAX_UPLOAD_MB is kept, the
+temporary files are aware of a full disk, and each file's content is hashed as it streams.
 
-FILE_UPLOAD_HANDLERS runs `UploadSizeLimitHandler` first, then Django's in-memory handler,
-then `DiskAwareTemporaryFileUploadHandler`. A request too long to be any valid upload is
-refused before its body is read (library.middleware, with `largest_upload_body`).
+FILE_UPLOAD_HANDLERS runs `UploadSizeLimitHandler` first, then `HashingMemoryFileUploadHandler`
+(Django's in-memory handler), then `DiskAwareTemporaryFileUploadHandler`. Whichever keeps a
+file gives it a `content_hash` (SHA-256 of its bytes, hex), which finds a second upload of the
+same file (library/services.py: reuse) without reading the file again. A request too long to be
+any valid upload is refused before its body is read (library.middleware, with
+`largest_upload_body`).
 """
 
 import contextlib
+import hashlib
 import io
 import logging
 from typing import NoReturn
@@ -15,6 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import (
     FileUploadHandler,
+    MemoryFileUploadHandler,
     StopUpload,
     TemporaryFileUploadHandler,
 )
@@ -98,8 +103,35 @@ def had_too_large(request) -> bool:
     return getattr(request, "upload_too_large", False)
 
 
-class DiskAwareTemporaryFileUploadHandler(TemporaryFileUploadHandler):
-    """Django's handler for uploads too big for memory (they go to FILE_UPLOAD_TEMP_DIR).
+class ContentHashMixin:
+    """For the handlers that keep files: hash the bytes this handler keeps as they arrive, and
+    give the file it completes a `content_hash` (SHA-256, hex). Bytes it passes on to the next
+    handler are that handler's to hash."""
+
+    def new_file(self, *args, **kwargs):
+        self.hasher = hashlib.sha256()  # first: the memory handler's new_file stops the chain
+        super().new_file(*args, **kwargs)
+
+    def receive_data_chunk(self, raw_data, start):
+        passed_on = super().receive_data_chunk(raw_data, start)
+        if passed_on is None:
+            self.hasher.update(raw_data)
+        return passed_on
+
+    def file_complete(self, file_size):
+        file = super().file_complete(file_size)
+        if file is not None:
+            file.content_hash = self.hasher.hexdigest()
+        return file
+
+
+class HashingMemoryFileUploadHandler(ContentHashMixin, MemoryFileUploadHandler):
+    """Django's handler for small uploads (kept in memory), hashing them."""
+
+
+class DiskAwareTemporaryFileUploadHandler(ContentHashMixin, TemporaryFileUploadHandler):
+    """Django's handler for uploads too big for memory (they go to FILE_UPLOAD_TEMP_DIR),
+    hashing them.
 
     With the disk full, Django's own raises from whatever first reads request.POST (the CSRF
     check), a 500 that says nothing. This one drops the temporary file, reads the rest of the

@@ -27,7 +27,7 @@ from audiobooker.disk import is_disk_full
 from conversions import samples, speech
 from conversions.models import ConversionJob
 
-from . import services, streaming, uploads
+from . import estimates, services, streaming, uploads
 from .access import books_of, get_book_for_user
 from .forms import ConvertForm, LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook
@@ -108,8 +108,10 @@ def book_list(request):
         books = books.filter(status=status)
     page = Paginator(books, BOOKS_PER_PAGE).get_page(request.GET.get("page"))
     detail_url, status_url = url_maker("library:detail"), url_maker("library:status")
+    waiting_times = estimates.for_books(page)
     for book in page:
         book.state = book_state(book)
+        book.state["eta"] = waiting_times.get(book.pk)
         book.url, book.status_url = detail_url(book.pk), status_url(book.pk)
     # The pagination links keep the search and the filter.
     params = request.GET.copy()
@@ -151,11 +153,32 @@ def upload(request):
         return out_of_space(request, context)
     finally:
         form.close()
+    reused = sum(book.status == Audiobook.Status.COMPLETED for book in books)
     if len(books) == 1:
-        messages.success(request, f"“{books[0].title}” is uploaded and waiting to be converted.")
+        if reused:
+            messages.success(request, f"“{books[0].title}” is ready: its audio is reused.")
+        else:
+            messages.success(
+                request, f"“{books[0].title}” is uploaded and waiting to be converted."
+            )
         return redirect("library:detail", books[0].pk)
-    messages.success(request, f"{len(books)} PDFs are uploaded and waiting to be converted.")
+    messages.success(request, uploaded_message(len(books), reused))
     return redirect("library:list")
+
+
+def uploaded_message(count: int, reused: int) -> str:
+    """What an upload of several PDFs says, some of them perhaps ready at once (reused)."""
+    if not reused:
+        return f"{count} PDFs are uploaded and waiting to be converted."
+    if reused == count:
+        return (
+            f"{count} PDFs are uploaded and ready: each was converted before, so its audio "
+            "is reused."
+        )
+    return (
+        f"{count} PDFs are uploaded: {reused} ready at once (converted before, so the audio is "
+        f"reused), {count - reused} waiting to be converted."
+    )
 
 
 def out_of_space(request, context):
@@ -192,6 +215,8 @@ def store_uploads(user, pdfs, voice: str) -> list[Audiobook]:
                     page_count=pdf.page_count,
                     author=pdf.author,
                     voice=voice,
+                    word_count=pdf.words,
+                    content_hash=pdf.content_hash,
                 )  # fmt: skip
             )
     except BaseException:
@@ -205,12 +230,14 @@ def store_uploads(user, pdfs, voice: str) -> list[Audiobook]:
 def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
     book = get_book_for_user(request, pk, with_newest_job(Audiobook.objects))
     state = book_state(book)
+    state["eta"] = estimates.for_books([book]).get(book.pk)
     details = details_of(book)
     chapters = chapter_list(details.chapters if details else None)
     context = {
         "book": book,
         "state": state,
         "details": details,
+        "reused_from": reused_from(details, request.user),
         "reading": reading_of(details),
         "chapters": chapters,
         # A book being converted again keeps its finished audio until the new one is done.
@@ -219,6 +246,13 @@ def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
         "convert_form": convert_form or ConvertForm(initial={"voice": chosen_voice(details)}),
     }
     return render(request, "library/detail.html", context, status=http_status)
+
+
+def reused_from(details, user) -> Audiobook | None:
+    """The book whose audio this one reused, when it is the same person's (another person's
+    book is never named)."""
+    source = details.reused_from if details and details.reused else None
+    return source if source is not None and source.user_id == user.pk else None
 
 
 def voice_named(voice_id: str) -> str:
@@ -331,12 +365,14 @@ def retry(request, pk):
     if not form.is_valid():
         return detail(request, pk, convert_form=form, http_status=422)
     try:
-        services.start_conversion(book, voice=form.cleaned_data["voice"])
+        job = services.start_conversion(book, voice=form.cleaned_data["voice"])
     except services.ConversionRefused as error:
         # A second click, a book already queued, or a full queue: one attempt at a time.
         messages.info(request, str(error))
         return redirect("library:detail", book.pk)
-    if book.audio_path:
+    if job.status == job.Status.COMPLETED:
+        messages.success(request, f"“{book.title}” is ready: its audio is reused.")
+    elif book.audio_path:
         messages.success(request, f"“{book.title}” is queued to be converted again.")
     else:
         messages.success(request, f"“{book.title}” is queued for another try.")
@@ -361,7 +397,10 @@ def delete(request, pk):
 def status(request, pk):
     """The live state of a conversion, polled by static/js/progress.js."""
     book = get_book_for_user(request, pk, with_newest_job(Audiobook.objects))
-    return JsonResponse({"id": str(book.pk), "title": book.title, **book_state(book)})
+    waiting_time = estimates.for_books([book]).get(book.pk)
+    return JsonResponse(
+        {"id": str(book.pk), "title": book.title, **book_state(book), "eta": waiting_time}
+    )
 
 
 # ---- files ------------------------------------------------------------------------------------

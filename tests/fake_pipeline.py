@@ -62,4 +62,22 @@ def convert_book(
     mp3, vtt = workdir / "book.mp3", workdir / "book.vtt"
     mp3.write_bytes(b"\xff\xfb\x90\x00" + bytes(400))
     vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello.\n")
-    return ConversionResult(mp3=mp3, vtt=vtt, duration=1.0, title="Fake")
+    return ConversionResult(
+        mp3=mp3, vtt=vtt, duration=1.0, title="Fake", words=len(data.split()), language="en",
+        voice=_voice_id(voice),
+    )  # fmt: skip
+
+
+def _voice_id(voice: str) -> str:
+    """The voice the real pipeline would name for an English book."""
+    from django.conf import settings
+
+    from conversions import speech
+
+    wanted = voice or settings.TTS_VOICE
+    try:
+        if wanted == speech.AUTOMATIC:
+            return speech.choose_voice("en")[0].id
+        return speech.get_voice(wanted).id
+    except speech.UnknownVoice:
+        return wanted

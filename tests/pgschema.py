@@ -16,7 +16,7 @@ TABLES = ("users", "audiobooks", "conversion_jobs")
 # Indexes our migrations add to the seed's tables, each for a query the seed did not have.
 ADDED_INDEXES = {
     "conversion_jobs": {"conversion_jobs_queue_idx"},
-    "audiobooks": {"audiobooks_user_newest_idx"},
+    "audiobooks": {"audiobooks_user_newest_idx", "audiobooks_user_status_idx"},
 }
 # The original application's SQL, the "seed" of our schema.
 SEED = Path(__file__).resolve().parents[1] / "docs" / "original-schema.sql"

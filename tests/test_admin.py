@@ -126,6 +126,40 @@ def test_queue_a_new_conversion_from_the_admin(admin_client):
     assert book.jobs.count() == 2 and newest.status == "queued"
 
 
+def test_the_admin_action_does_not_queue_a_second_job_for_a_converting_book(admin_client):
+    """A book being converted keeps its one job; the action says which books it skipped."""
+    from conversions import queue
+    from conversions.locks import make_locks
+    from library import services
+
+    converting = make_book(title="Converting now")
+    services.start_conversion(converting)
+    locks = make_locks()
+    claim = queue.claim_next_job(locks)  # a worker has it: running
+    failed = make_book(title="Failed before", status="failed")
+    make_job(failed, status="failed", error_message="boom")
+    try:
+        response = admin_client.post(
+            "/admin/library/audiobook/",
+            {"action": "queue_conversion", "_selected_action": [converting.pk, failed.pk]},
+            follow=True,
+        )
+        page = response.content.decode()
+        assert [job.status for job in converting.jobs.all()] == ["running"]
+        assert converting.jobs.get().pk == claim.job_id
+        assert failed.jobs.filter(status="queued").count() == 1
+        assert "Queued 1 conversion(s)." in page
+        assert "Skipped 1 already waiting or converting: “Converting now”." in page
+        # A second click while it waits: still one waiting job.
+        admin_client.post(
+            "/admin/library/audiobook/",
+            {"action": "queue_conversion", "_selected_action": [failed.pk]},
+        )
+        assert failed.jobs.filter(status="queued").count() == 1
+    finally:
+        locks.close()
+
+
 def test_deleting_an_audiobook_in_the_admin_removes_its_files(
     admin_client, django_capture_on_commit_callbacks
 ):

@@ -12,10 +12,10 @@ from django.db import connection
 from conversions import queue
 from conversions.locks import make_locks
 from conversions.management.commands.worker import Command
-from conversions.models import ConversionJob
+from conversions.models import ConversionJob, QueueTurn
 from library import services
 from library.models import Audiobook
-from tests.factories import make_book, make_job
+from tests.factories import make_book, make_job, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -161,11 +161,24 @@ def test_shutdown_hands_the_job_back_and_a_resumed_job_reuses_its_chunks(
     assert made.count("start") == 2
 
 
+def lock_released(job_id):
+    """Wait until a closed lock connection's lock is free: PostgreSQL releases a session's
+    advisory locks when its backend has ended, a moment after the client closed it."""
+    probe = make_locks()
+    end = time.monotonic() + 30  # a hang detector
+    while not probe.acquire(job_id):
+        assert time.monotonic() < end, "the dead worker's lock was never released"
+        time.sleep(0.01)
+    probe.release(job_id)
+    probe.close()
+
+
 def test_recovery_requeues_a_job_whose_worker_is_gone_after_a_second_look(worker):
     book = queued_book()
     dead = make_locks()
     claim = queue.claim_next_job(dead)
     dead.close()  # the worker is gone: its lock with it
+    lock_released(claim.job_id)
     recovery = queue.Recovery(worker.locks, grace=0.2, max_retries=2)
     assert recovery.run() == 0 and recovery.pending  # first look: a suspect only
     time.sleep(0.25)
@@ -192,8 +205,10 @@ def test_recovery_gives_up_after_two_retries_in_a_row(worker):
     recovery = queue.Recovery(worker.locks, grace=0, max_retries=2)
     for _ in range(3):
         dead = make_locks()
-        assert queue.claim_next_job(dead).book_id == book.pk
+        claim = queue.claim_next_job(dead)
+        assert claim.book_id == book.pk
         dead.close()
+        lock_released(claim.job_id)
         recovery.run()
         recovery.run()
     book.refresh_from_db()
@@ -231,3 +246,107 @@ def test_a_lost_claim_cannot_write():
     book.refresh_from_db()
     assert book.status == "processing" and not book.audio_path
     locks.close()
+
+
+# ---- fair order --------------------------------------------------------------------------------
+
+
+def queue_for(user, count=1, title="book"):
+    """`count` books of `user`, queued the way the app queues them (start_conversion)."""
+    books = []
+    for i in range(count):
+        book = make_book(user=user, title=f"{title} {i}")
+        services.start_conversion(book, limit_queue=False)
+        books.append(book)
+    return books
+
+
+def claim_order(locks, complete=True):
+    """Claim until the queue is empty (completing each job first, as one worker would);
+    the titles in the order they were claimed."""
+    order = []
+    while (claim := queue.claim_next_job(locks)) is not None:
+        order.append(Audiobook.objects.get(pk=claim.book_id).title)
+        if complete:
+            assert queue.complete_job(claim, f"audio/{claim.job_id}.mp3") is not None
+        locks.release(claim.job_id)
+    return order
+
+
+def test_a_newcomer_waits_behind_one_job_of_a_backlog_not_all_of_it(worker):
+    a, b = make_user("a@example.com"), make_user("b@example.com")
+    queue_for(a, 10, title="A")
+    queue_for(b, 1, title="B")
+    order = claim_order(worker.locks)
+    assert order.index("B 0") == 1  # one of A's ran before it, not ten
+    assert [t for t in order if t.startswith("A")] == [f"A {i}" for i in range(10)]
+
+
+def test_people_take_turns_served_least_recently_first(worker):
+    a, b, c = make_user(), make_user(), make_user()
+    queue_for(a, 3, title="A")
+    queue_for(b, 2, title="B")
+    queue_for(c, 1, title="C")
+    assert claim_order(worker.locks) == ["A 0", "B 0", "C 0", "A 1", "B 1", "A 2"]
+
+
+def test_someone_with_a_job_running_comes_after_those_without(worker):
+    a, b = make_user(), make_user()
+    queue_for(a, 2, title="A")
+    first = queue.claim_next_job(worker.locks)  # A's first, still running
+    assert Audiobook.objects.get(pk=first.book_id).title == "A 0"
+    queue_for(b, 1, title="B")
+    second = queue.claim_next_job(worker.locks)
+    assert Audiobook.objects.get(pk=second.book_id).title == "B 0"
+    # Only A waits now, though A has one running: a free worker still takes it.
+    third = queue.claim_next_job(worker.locks)
+    assert Audiobook.objects.get(pk=third.book_id).title == "A 1"
+
+
+def test_served_longest_ago_goes_first_even_if_queued_later(worker):
+    a, b = make_user(), make_user()
+    queue_for(a, 1, title="A early")
+    queue_for(b, 1, title="B early")
+    assert claim_order(worker.locks) == ["A early 0", "B early 0"]  # A served before B
+    queue_for(b, 1, title="B late")
+    queue_for(a, 1, title="A late")
+    assert claim_order(worker.locks) == ["A late 0", "B late 0"]
+
+
+def test_a_deleted_waiting_book_leaves_no_stale_turn_in_the_way(worker):
+    a, b = make_user(), make_user()
+    (gone,) = queue_for(a, 1, title="A")
+    queue_for(b, 1, title="B")
+    Audiobook.objects.filter(pk=gone.pk).delete()  # the database cascade takes its job
+    assert claim_order(worker.locks) == ["B 0"]
+    assert not QueueTurn.objects.filter(waiting=True).exists()
+
+
+def test_jobs_of_no_turn_are_claimed_too_after_the_fair_ones(worker):
+    orphan = queued_book(title="made by the original app", user=None)  # no owner, no turn
+    legacy = queued_book(title="legacy")  # a job row written without start_conversion
+    (fair,) = queue_for(make_user(), 1, title="fair")
+    assert claim_order(worker.locks) == ["fair 0", orphan.title, legacy.title]
+
+
+def test_a_handed_back_job_keeps_its_owner_in_the_queue(worker):
+    a = make_user()
+    queue_for(a, 1, title="A")
+    claim = queue.claim_next_job(worker.locks)
+    assert not QueueTurn.objects.get(user=a).waiting  # nothing else of A's waits
+    assert queue.hand_back(claim)
+    worker.locks.release(claim.job_id)
+    assert QueueTurn.objects.get(user=a).waiting
+    assert claim_order(worker.locks) == ["A 0"]
+
+
+def test_a_persons_books_go_in_upload_order_a_retried_one_keeps_its_place(worker):
+    a = make_user()
+    first, *rest = queue_for(a, 6, title="A")
+    assert claim_order(worker.locks)[:1] == ["A 0"]  # and the rest, in order
+    ConversionJob.objects.filter(audiobook=first).update(status="failed")
+    Audiobook.objects.filter(pk=first.pk).update(status="failed")
+    for book in rest:  # all waiting again
+        services.start_conversion(Audiobook.objects.get(pk=book.pk), limit_queue=False)
+    services.start_conversion(Audiobook.objects.get(pk=first.pk), limit_queue=False)  # retried last
+    assert claim_order(worker.locks) == [f"A {i}" for i in range(6)]

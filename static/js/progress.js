@@ -45,6 +45,8 @@ function update(root, state) {
     setText(root, "size-value", state.size_display);
     show(field(root, "size"), true);
   }
+  const eta = setText(root, "eta", state.eta?.text || "");
+  show(eta, Boolean(state.eta?.text));
   const error = setText(root, "error", state.error || "");
   show(error, Boolean(state.error));
 }

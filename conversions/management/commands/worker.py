@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, connection
@@ -213,6 +212,8 @@ class Command(BaseCommand):
             self.say(f"job {claim.job_id}: {plan.language.code}, read by {plan.voice}")
 
         details = AudiobookDetails.objects.filter(audiobook_id=book.pk).first()
+        # Chunks an earlier attempt spoke make this one faster: its speed is not a fair sample.
+        resumed = workdir.is_dir() and any(workdir.iterdir())
         heartbeat.start()
         try:
             with local_pdf(book, workdir) as pdf:
@@ -223,7 +224,8 @@ class Command(BaseCommand):
                     lexicon=listening.lexicon_for(book.user),
                 )  # fmt: skip
             heartbeat.stop()
-            self.finish(claim, book, result, workdir, started)
+            counted = details.word_count if details else None  # at upload: for JobStats
+            self.finish(claim, book, result, workdir, started, resumed, counted)
         except Interrupted:
             queue.hand_back(claim)
             self.say(f"job {claim.job_id}: handed back to the queue; spoken chunks kept")
@@ -237,38 +239,33 @@ class Command(BaseCommand):
         finally:
             heartbeat.stop()
 
-    def finish(self, claim, book, result, workdir, started):
-        names = []
-        try:
-            for path in (result.mp3, result.vtt):
-                with open(path, "rb") as f:
-                    # Named after the job: a re-conversion never overwrites audio in use.
-                    names.append(services.store_file(f"audio/{claim.job_id}{path.suffix}", File(f)))
-        except BaseException:
-            for name in names:
-                default_storage.delete(name)
-            raise
+    def finish(self, claim, book, result, workdir, started, resumed=False, counted_words=None):
+        audio_name = services.store_audio(claim.job_id, result.mp3, result.vtt)
+        seconds = time.monotonic() - started
         details = {
             "duration": result.duration,
-            "audio_size": default_storage.size(names[0]),
+            "audio_size": default_storage.size(audio_name),
             "chapters": [{"title": title, "start": start} for title, start in result.chapters],
         }
         details.update(language=result.language, voice=result.voice, reading_note=result.note)
+        details["rate"] = settings.TTS_RATE
         if result.page_count:
             details["page_count"] = result.page_count
         if result.author:
             details["author"] = result.author[:500]
-        replaced = queue.complete_job(claim, names[0], details)
+        stats = {
+            "voice": result.voice, "words": result.words, "counted_words": counted_words,
+            "audio_seconds": result.duration, "seconds": seconds, "resumed": resumed,
+        }  # fmt: skip
+        replaced = queue.complete_job(claim, audio_name, details, stats)
         if replaced is None:  # lost while saving: the book is gone, or the job recovered
-            for name in names:
-                default_storage.delete(name)
+            services.remove_files([audio_name, transcript_name_for(audio_name)])
             self.say(f"job {claim.job_id}: lost before it could be saved; files removed")
         else:
             if replaced:
-                for name in (replaced, transcript_name_for(replaced)):
-                    default_storage.delete(name)
+                queue.retry_on_disconnect(services.release_audio, replaced)
             self.say(
-                f"job {claim.job_id}: completed in {time.monotonic() - started:.1f} s, "
+                f"job {claim.job_id}: completed in {seconds:.1f} s, "
                 f"{result.duration / 3600:.2f} h of audio"
             )
         shutil.rmtree(workdir, ignore_errors=True)
