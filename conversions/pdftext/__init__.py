@@ -4,10 +4,11 @@ Step 2 of the conversion pipeline. pypdf opens the file, decrypts it, counts pag
 the outline and metadata; PDFium (pypdfium2) gives the text layer, because pypdf loses the
 spaces between words on many real PDFs.
 
-The text is cleaned for listening: running headers and footers, page numbers and
-table-of-contents dot leaders go; words hyphenated at line ends are joined; lines become
-paragraphs; ligatures and odd characters are normalised. Chapters follow the outline's top
-level, or, without an outline, parts of about 30 minutes of speech.
+The text is cleaned for listening: running headers and footers, page numbers, tables of
+contents (and lists of figures and tables) go; words hyphenated at line ends are joined; lines
+become paragraphs; ligatures and odd characters are normalised. Chapters follow the outline's
+top level; without one, the headings on the pages (confirmed by the printed contents where
+there is one); without headings, parts of about 30 minutes of speech.
 
 Every file either converts or fails with a `PdfError` whose `.reason` is one of `REASONS`.
 `extract_document_isolated` parses in a child process so that a PDF which crashes, hangs
@@ -17,9 +18,11 @@ The package, in the order a PDF goes through it:
 
 - `document`: what comes out (Document, Chapter, PdfInfo, Line) and PdfError;
 - `reading`: opening and decrypting the file, and its pages' characters as visual lines;
-- `cleaning`: pure rules on text and lines (characters, contents pages, headers, footers);
+- `cleaning`: pure rules on text and lines (characters, headers, footers, dot leaders);
+- `contents`: printed tables of contents, recognised, kept as entries and taken out;
 - `paragraphs`: lines joined into paragraphs;
-- `chapters`: the outline's chapters, or parts;
+- `chapters`: the outline's chapters, splitting at chapter starts, or parts;
+- `headings`: chapter starts from the headings on the pages and the printed contents;
 - here: the entry points, `inspect_pdf`, `extract_document`, `extract_document_isolated`
   and `narration_text`.
 
@@ -38,6 +41,7 @@ from .chapters import (
     DEFAULT_WORDS_PER_PART,
     WORDS_PER_MINUTE,
     outline_entries,
+    split_at,
     split_by_outline,
     split_into_parts,
 )
@@ -45,13 +49,23 @@ from .cleaning import (
     clean_text,
     find_running_lines,
     is_page_number,
-    mark_contents,
+    join_pages,
     plain_title,
-    remove_page_furniture,
     remove_running_lines,
     strip_dot_leader,
 )
-from .document import REASONS, Chapter, Document, Line, PdfError, PdfInfo, never_a_traceback
+from .contents import take_contents
+from .document import (
+    REASONS,
+    Chapter,
+    ContentsEntry,
+    Document,
+    Line,
+    PdfError,
+    PdfInfo,
+    never_a_traceback,
+)
+from .headings import find_headings, heading_starts
 from .paragraphs import Vocabulary, build_paragraphs
 from .reading import open_pdf, read_pages
 
@@ -60,6 +74,7 @@ __all__ = [
     "REASONS",
     "WORDS_PER_MINUTE",
     "Chapter",
+    "ContentsEntry",
     "Document",
     "Line",
     "PdfError",
@@ -68,15 +83,17 @@ __all__ = [
     "clean_text",
     "extract_document",
     "extract_document_isolated",
+    "find_headings",
     "find_running_lines",
+    "heading_starts",
     "inspect_pdf",
     "is_page_number",
-    "mark_contents",
     "narration_text",
     "plain_title",
     "remove_running_lines",
     "split_into_parts",
     "strip_dot_leader",
+    "take_contents",
 ]
 
 logger = logging.getLogger(__name__)
@@ -108,7 +125,8 @@ def extract_document(
     info = opened.info
     pages = read_pages(Path(path), password)
     page_count = len(pages)
-    lines = remove_page_furniture(pages, page_count)
+    pages, contents = take_contents(remove_running_lines(pages), page_count)
+    lines = join_pages(pages)
     vocab = Vocabulary.from_lines(lines)
 
     try:
@@ -118,10 +136,7 @@ def extract_document(
         entries = []
     finally:
         opened.close()
-    if entries:
-        chapters = split_by_outline(lines, entries, info.title, vocab)
-    else:
-        chapters = split_into_parts(build_paragraphs(lines, vocab), words_per_part)
+    chapters = _chapters(lines, entries, contents, info.title, vocab, words_per_part)
     if not chapters:
         raise PdfError("empty", "no readable text after cleaning")
     return Document(
@@ -130,7 +145,28 @@ def extract_document(
         page_count=info.page_count,
         chapters=chapters,
         language=info.language,
+        contents=contents,
     )
+
+
+def _chapters(
+    lines: list[Line],
+    entries: list,
+    contents: list[ContentsEntry],
+    title: str,
+    vocab: Vocabulary,
+    words_per_part: int,
+) -> list[Chapter]:
+    """The outline's chapters (two entries or more); else the headings on the pages, confirmed
+    by the printed contents where there is one; else an outline of one entry; else parts."""
+    if len(entries) >= 2:
+        return split_by_outline(lines, entries, title, vocab)
+    starts = heading_starts(lines, contents)
+    if len(starts) >= 2:
+        return split_at(lines, starts, title, vocab)
+    if entries:
+        return split_by_outline(lines, entries, title, vocab)
+    return split_into_parts(build_paragraphs(lines, vocab), words_per_part)
 
 
 def extract_document_isolated(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,18 @@ class PdfInfo:
 class Chapter:
     title: str  # spoken at the start; "" for an untitled opening part or a single-part document
     paragraphs: list[str]
+    page: int | None = field(default=None, compare=False)  # where it starts (0-based), if known
+
+
+@dataclass
+class ContentsEntry:
+    """One entry of a printed table of contents, as printed."""
+
+    title: str  # "1.2 Conventions": without its dot leader and page number
+    label: str  # the printed page number, "12" or "xiv"
+    page: int  # the page the entry is printed on (not the page it points to)
+    x0: float = 0.0  # its indent, which tells its level where it has no number
+    bold: bool = False
 
 
 @dataclass
@@ -87,6 +99,8 @@ class Document:
     page_count: int
     chapters: list[Chapter]
     language: str = ""  # the PDF's own /Lang entry, when it has one
+    # The printed table of contents, which is not read aloud (its entries, in order).
+    contents: list[ContentsEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +115,8 @@ class Line:
     size: float = 0.0  # height of the line's glyph boxes: the font size, near enough
     page: int = 0
     leader: bool = False  # was a table-of-contents entry (dot leader stripped)
+    font_size: float = 0.0  # the font's size in points, where the text layer says (0: unknown)
+    bold: bool = False
 
     @property
     def has_geometry(self) -> bool:

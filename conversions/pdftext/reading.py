@@ -243,10 +243,40 @@ def _is_footnote_mark_position(chars: list[str], i: int) -> bool:
     return not before.isdigit() and before not in "+-−=^"
 
 
+# Bold is read from the font's name and its ForceBold flag. PDFium's font weight is no guide:
+# bash.pdf's Times-Roman weighs 695, fhs-3.0.pdf's Helvetica-Bold 0, TeX's CMBX12 545.
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|cmbx|cmb\d|-bd\b", re.I)
+_FORCE_BOLD = 1 << 18  # the font descriptor's ForceBold flag (PDF 32000-1, table 121)
+
+
+class _FontStyle:
+    """The font size and boldness of a line, from PDFium's font information of its first and
+    last letters (a line of body text that starts with a bold word is not bold)."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.name = ctypes.create_string_buffer(128)
+        self.flags = ctypes.c_int()
+
+    def _bold(self, index: int) -> bool:
+        size = pdfium_c.FPDFText_GetFontInfo(
+            self.handle, index, self.name, len(self.name), ctypes.byref(self.flags)
+        )
+        if size <= 0:
+            return False
+        return bool(self.flags.value & _FORCE_BOLD) or bool(
+            _BOLD_NAME.search(self.name.value.decode("latin-1"))
+        )
+
+    def apply(self, line: Line, first: int, last: int) -> None:
+        line.font_size = max(0.0, pdfium_c.FPDFText_GetFontSize(self.handle, first))
+        line.bold = self._bold(first) and (last == first or self._bold(last))
+
+
 class _LineBuilder:
     """Collects one visual line's characters with their geometry."""
 
-    __slots__ = ("chars", "x0", "x1", "bottom", "top", "heights", "bottoms", "digits")
+    __slots__ = ("chars", "x0", "x1", "bottom", "top", "heights", "bottoms", "digits", "letters")
 
     def __init__(self) -> None:
         self.chars: list[str] = []
@@ -255,8 +285,22 @@ class _LineBuilder:
         self.heights: list[float] = []
         self.bottoms: list[float] = []
         self.digits: list[tuple[int, float, float]] = []  # (position, height, bottom) of digits
+        self.letters: list[int] = []  # PDFium's indices of the first and last letters seen
 
-    def line(self, page: int) -> Line | None:
+    def see_letter(self, index: int) -> None:
+        if not self.letters:
+            self.letters = [index, index]
+        else:
+            self.letters[0] = min(self.letters[0], index)
+            self.letters[1] = max(self.letters[1], index)
+
+    def line(self, page: int, style: _FontStyle | None = None) -> Line | None:
+        line = self._line(page)
+        if line is not None and style is not None and self.letters:
+            style.apply(line, self.letters[0], self.letters[-1])
+        return line
+
+    def _line(self, page: int) -> Line | None:
         chars = self.chars
         if not chars:
             return None
@@ -298,12 +342,17 @@ class _LineBuilder:
 
 
 def _lines_from_chars(
-    text: str, flat: list[float], page: int, stats: list[int] | None = None
+    text: str,
+    flat: list[float],
+    page: int,
+    stats: list[int] | None = None,
+    style: _FontStyle | None = None,
 ) -> list[Line]:
     """Group characters into visual lines, adding the spaces PDFium missed and dropping false ones.
 
     `stats`, when given, gets [glyphs, fixes] added: how many glyphs were looked at and how
-    many spaces between words had to be added or dropped.
+    many spaces between words had to be added or dropped. `style`, when given, sets each
+    line's font size and boldness.
     """
     lines: list[Line] = []
     glyphs = fixes = 0
@@ -313,7 +362,7 @@ def _lines_from_chars(
     pl = pt = pr = pb = 0.0  # the previous glyph's box
     for k, ch in enumerate(text):
         if ch == "\r" or ch == "\n":
-            line = cur.line(page)
+            line = cur.line(page, style)
             if line is not None:
                 lines.append(line)
             cur = _LineBuilder()
@@ -341,7 +390,7 @@ def _lines_from_chars(
             if (mid < pb or mid > pt) and (pmid < bottom or pmid > top):
                 # A new baseline inside one PDFium line: PDFium joins the lines around a
                 # hyphen it recognised; the layout rules want the visual lines back.
-                line = cur.line(page)
+                line = cur.line(page, style)
                 if line is not None:
                     lines.append(line)
                 cur = _LineBuilder()
@@ -377,6 +426,7 @@ def _lines_from_chars(
         if ch.isalpha():
             cur.heights.append(height)
             cur.bottoms.append(bottom)
+            cur.see_letter(k)
         elif ch.isdigit():
             cur.digits.append((len(chars), height, bottom))
         chars.append(ch)
@@ -390,7 +440,7 @@ def _lines_from_chars(
             cur.top = top
         pl, pt, pr, pb = left, top, right, bottom
         has_prev = True
-    line = cur.line(page)
+    line = cur.line(page, style)
     if line is not None:
         lines.append(line)
     if stats is not None:
@@ -403,7 +453,9 @@ _SAMPLES_PER_LINE = 6
 _MARK_CANDIDATE = re.compile(r"(?<=[^\W\d_]|[)\].,;:!?\"'’”])\d|^\s*\d+(?=[^\W\d_])")
 
 
-def _sampled_line(text: str, start: int, end: int, box, page: int) -> Line | None:
+def _sampled_line(
+    text: str, start: int, end: int, box, page: int, style: _FontStyle | None = None
+) -> Line | None:
     segment = text[start:end]
     stripped = segment.strip()
     if not stripped:
@@ -424,9 +476,10 @@ def _sampled_line(text: str, start: int, end: int, box, page: int) -> Line | Non
         if text[k].isalpha():
             cur.heights.append(top - bottom)
             cur.bottoms.append(bottom)
+            cur.see_letter(k)
     if not _MARK_CANDIDATE.search(stripped):
         cur.chars = list(collapse_space(stripped))
-        return cur.line(page)
+        return cur.line(page, style)
     # Digits where a footnote mark could be: measure them (see _LineBuilder.line).
     chars: list[str] = []
     for k in range(first, last + 1):
@@ -441,7 +494,7 @@ def _sampled_line(text: str, start: int, end: int, box, page: int) -> Line | Non
                 cur.digits.append((len(chars), b[1] - b[3], b[3]))
         chars.append(ch)
     cur.chars = chars
-    return cur.line(page)
+    return cur.line(page, style)
 
 
 def _lines_sampled(textpage: pdfium.PdfTextPage, page: int) -> list[Line]:
@@ -457,6 +510,7 @@ def _lines_sampled(textpage: pdfium.PdfTextPage, page: int) -> list[Line]:
     buffer = (ctypes.c_float * 4)()
     rect = ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FS_RECTF))
     get_box = pdfium_c.FPDFText_GetLooseCharBox
+    style = _FontStyle(handle)
 
     def box(k: int) -> tuple[float, float, float, float] | None:
         if not get_box(handle, k, rect):
@@ -477,7 +531,7 @@ def _lines_sampled(textpage: pdfium.PdfTextPage, page: int) -> list[Line]:
                 cuts.append(k)
         cuts.append(end)
         for a, b in zip(cuts, cuts[1:], strict=False):
-            line = _sampled_line(text, a, b, box, page)
+            line = _sampled_line(text, a, b, box, page, style)
             if line is not None:
                 lines.append(line)
     return lines
@@ -539,7 +593,7 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, stats: list[int] | None) -> 
                 lines = _lines_sampled(textpage, index)
             else:
                 text, boxes = _page_chars(textpage)
-                lines = _lines_from_chars(text, boxes, index, stats)
+                lines = _lines_from_chars(text, boxes, index, stats, _FontStyle(textpage.raw))
         finally:
             textpage.close()
         letters = _letters(lines)
