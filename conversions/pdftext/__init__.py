@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +67,14 @@ from .document import (
     never_a_traceback,
 )
 from .headings import find_headings, heading_starts
+from .ocr import OcrUnavailable, ocr_available, recognise_pages
 from .paragraphs import Vocabulary, build_paragraphs
-from .reading import open_pdf, read_pages
+from .reading import check_has_text, open_pdf, pages_without_text, read_pages
 
 __all__ = [
     "DEFAULT_WORDS_PER_PART",
     "REASONS",
+    "ReadingProgress",
     "WORDS_PER_MINUTE",
     "Chapter",
     "ContentsEntry",
@@ -89,6 +92,7 @@ __all__ = [
     "inspect_pdf",
     "is_page_number",
     "narration_text",
+    "ocr_available",
     "plain_title",
     "remove_running_lines",
     "split_into_parts",
@@ -111,19 +115,60 @@ def inspect_pdf(path: str | os.PathLike, password: str | None = None) -> PdfInfo
     return opened.info
 
 
+ReadingProgress = Callable[[int, int, int], None]  # (pages recognised, of how many, pages)
+
+
+def _recognised_pages(
+    path: str | os.PathLike,
+    password: str | None,
+    language: str,
+    processes: int,
+    progress: ReadingProgress,
+) -> tuple[list[list[Line]], str]:
+    """Every page's lines, the pages without a text layer read by OCR where it is installed;
+    and a note for the listener about the OCR's language, if any."""
+    scans = read_pages(Path(path), password)
+    pages = [scan.lines for scan in scans]
+    missing = pages_without_text(scans)
+    if not missing or not ocr_available():
+        check_has_text(scans)  # a scan without OCR: "no text", as before OCR
+        return pages, ""
+    progress(0, len(missing), len(pages))
+    try:
+        found, language_used = recognise_pages(
+            path, password, missing, language=language, processes=processes,
+            progress=lambda done, total: progress(done, total, len(pages)),
+        )  # fmt: skip
+    except OcrUnavailable as exc:
+        logger.warning("OCR unavailable: %s", exc)
+        check_has_text(scans)
+        return pages, ""
+    for index, lines in found.items():
+        pages[index] = lines
+    if not any(line.text for lines in pages for line in lines):
+        raise PdfError("empty", "no text recognised on any page")
+    return pages, language_used.note
+
+
 @never_a_traceback
 def extract_document(
     path: str | os.PathLike,
     password: str | None = None,
     words_per_part: int = DEFAULT_WORDS_PER_PART,
+    *,
+    ocr_language: str = "",
+    processes: int = 1,
+    progress: ReadingProgress = lambda done, total, pages: None,
 ) -> Document:
     """Read a PDF into chapters of paragraphs ready to be spoken.
 
+    Pages without a text layer are recognised (OCR) in `ocr_language` ("ru"; "" to find it)
+    by `processes` OCR processes; `progress` hears of each page recognised.
     Raises PdfError for anything that cannot be converted; never anything else for a bad file.
     """
     opened = open_pdf(path, password)
     info = opened.info
-    pages = read_pages(Path(path), password)
+    pages, note = _recognised_pages(path, password, ocr_language, processes, progress)
     page_count = len(pages)
     pages, contents = take_contents(remove_running_lines(pages), page_count)
     lines = join_pages(pages)
@@ -146,6 +191,7 @@ def extract_document(
         chapters=chapters,
         language=info.language,
         contents=contents,
+        note=note,
     )
 
 
@@ -175,17 +221,20 @@ def extract_document_isolated(
     *,
     timeout: float = 300,
     memory_mb: int = 1024,
+    progress: ReadingProgress | None = None,
     **kw: Any,
 ) -> Document:
     """`extract_document` in a child process with an address-space limit and a wall timeout.
 
     A crash, segfault or out-of-memory in the parser becomes PdfError("damaged"), a timeout
-    PdfError("timeout"): never a traceback in the worker, never a hang.
+    PdfError("timeout"): never a traceback in the worker, never a hang. The OCR processes run
+    inside that child, each under the same memory limit; while pages are being recognised
+    the timeout is the longest wait for the next page.
     """
     try:
         return run_isolated(
             extract_document, str(path), password, timeout=timeout, memory_mb=memory_mb,
-            passthrough=(PdfError,), name="pdftext", **kw,
+            passthrough=(PdfError,), name="pdftext", progress=progress, **kw,
         )  # fmt: skip
     except ChildFailed as failure:
         raise PdfError("timeout" if failure.timed_out else "damaged", failure.detail) from None

@@ -17,7 +17,7 @@ REASONS: dict[str, str] = {
     "not_pdf": "This file is not a PDF.",
     "damaged": "This PDF is damaged and cannot be read.",
     "password": "This PDF is protected by a password. Enter the password to open it.",
-    "no_text": "This PDF has no text to read: its pages are images (scanned pages; OCR is not supported).",
+    "no_text": "This PDF has no text to read: its pages are images (scanned pages), and OCR is not installed here.",
     "empty": "This PDF is empty: it has no pages or no text to read.",
     "too_big": "This PDF is too large to convert.",
     "timeout": "Reading this PDF took too long, so the conversion was stopped.",
@@ -101,6 +101,7 @@ class Document:
     language: str = ""  # the PDF's own /Lang entry, when it has one
     # The printed table of contents, which is not read aloud (its entries, in order).
     contents: list[ContentsEntry] = field(default_factory=list)
+    note: str = ""  # for the listener: how its scanned pages were read, when that was a fallback
 
 
 @dataclass

@@ -4,7 +4,7 @@ pages' characters grouped into visual lines with their geometry (PDFium).
 pypdf opens the file, decrypts it, counts pages and reads the metadata; PDFium gives the text
 layer, because pypdf loses the spaces between words on many real PDFs. Where PDFium itself
 misses spaces (words placed without space characters), the glyphs' positions put them back.
-Pages that are pictures with little text are found here too: a scanned PDF has no text to read.
+Pages that are pictures with little text are found here too: their text is for `ocr` to read.
 """
 
 from __future__ import annotations
@@ -574,7 +574,7 @@ def _letters(lines: list[Line]) -> int:
 
 
 @dataclass
-class _PageScan:
+class PageScan:
     """One page's lines, and what tells a scan: few letters, pictures over much of the page."""
 
     lines: list[Line]
@@ -583,7 +583,7 @@ class _PageScan:
     has_objects: bool
 
 
-def _read_page(pdf: pdfium.PdfDocument, index: int, stats: list[int] | None) -> _PageScan:
+def _read_page(pdf: pdfium.PdfDocument, index: int, stats: list[int] | None) -> PageScan:
     """One page's lines and what it holds. `stats` None: measure only a few glyphs per line."""
     page = pdf[index]
     try:
@@ -601,12 +601,23 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, stats: list[int] | None) -> 
         scanned = False
         if letters < _SCAN_MAX_LETTERS and has_objects:
             scanned = _image_share(page) >= _SCAN_MIN_IMAGE_SHARE
-        return _PageScan(lines, letters, scanned, has_objects)
+        return PageScan(lines, letters, scanned, has_objects)
     finally:
         page.close()
 
 
-def _check_has_text(scans: list[_PageScan]) -> None:
+def pages_without_text(scans: list[PageScan]) -> list[int]:
+    """The pages whose text must be recognised (OCR): pictures with little text on them, and,
+    in a document without a single letter, every page that draws anything (text drawn as
+    shapes)."""
+    if not any(s.letters for s in scans):
+        return [i for i, s in enumerate(scans) if s.has_objects]
+    return [i for i, s in enumerate(scans) if s.scanned]
+
+
+def check_has_text(scans: list[PageScan]) -> None:
+    """Raise PdfError when there is no text to read: blank pages ("empty"), or pages that are
+    pictures of text (a scan) to a document that cannot be recognised here ("no_text")."""
     letters = sum(s.letters for s in scans)
     if letters == 0:
         if any(s.has_objects for s in scans):
@@ -620,11 +631,10 @@ def _check_has_text(scans: list[_PageScan]) -> None:
         )
 
 
-def read_pages(path: Path, password: str | None) -> list[list[Line]]:
-    """The visual lines of every page, in PDFium's reading order.
+def read_pages(path: Path, password: str | None) -> list[PageScan]:
+    """Every page's visual lines, in PDFium's reading order, and what tells a scan.
 
-    Raises PdfError when PDFium cannot open the file, sees no pages, or finds no text to read
-    (blank pages, or pictures with little text: a scan).
+    Raises PdfError when PDFium cannot open the file or sees no pages.
     """
     pdf = _open_pdfium(path, password)
     try:
@@ -649,8 +659,7 @@ def read_pages(path: Path, password: str | None) -> list[list[Line]]:
             except Exception as exc:
                 # One unreadable page should not cost the whole book.
                 logger.warning("page %d of %s unreadable: %r", index + 1, path, exc)
-                scans.append(_PageScan([], 0, False, False))
+                scans.append(PageScan([], 0, False, False))
     finally:
         pdf.close()
-    _check_has_text(scans)
-    return [scan.lines for scan in scans]
+    return scans
