@@ -223,6 +223,11 @@ def convert_pdf(
     )
     if should_stop():
         raise Interrupted()
+    title = title or doc.title or Path(pdf).stem
+    if len(doc.chapters) > 1 and not doc.chapters[0].title:
+        # What comes before the first heading (a title page, a preface) is named after the
+        # book, not "Chapter 1" ahead of the book's own chapter 1.
+        doc.chapters[0].title = title
     plan = plan_reading(doc, voice)
     on_plan(plan)
     read_share = reading.share
@@ -247,7 +252,6 @@ def convert_pdf(
     except speech.SpeechError as error:
         raise ConversionError(SPEECH_FAILED) from error
 
-    title = title or doc.title or Path(pdf).stem
     mp3, vtt = workdir / "book.mp3", workdir / "book.vtt"
     duration = audio.write_audiobook(
         spoken_chapters, mp3, title=title, author=doc.author,

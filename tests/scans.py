@@ -10,8 +10,14 @@ from pathlib import Path
 
 import pypdf
 import pypdfium2 as pdfium
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
-from pypdf.generic import NumberObject, StreamObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
 
 SCAN_DPI = 300  # what a scanner set for text gives
 

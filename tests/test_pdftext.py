@@ -151,6 +151,15 @@ CORPUS_OUTCOMES: dict[str, str | None] = {
     "unreadablemetadata.pdf": "damaged",  # pypdf opens it; counting its pages fails
 }
 
+# Where Tesseract is installed the pictures are read: text where they show some, else nothing.
+WITH_OCR: dict[str, str | None] = {
+    "base64image.pdf": None,  # a screenshot of an issue tracker: its words are read
+    "cmyk-image.pdf": "empty",  # photographs
+    "grayscale-image.pdf": "empty",
+    "imagemagick-CCITTFaxDecode.pdf": "empty",
+    "imagemagick-images.pdf": "empty",
+}
+
 # Reasons that opening the file already finds (inspect_pdf); "no_text" needs the pages read.
 OPEN_REASONS = {"not_pdf", "damaged", "password", "empty"}
 
@@ -167,6 +176,8 @@ def test_corpus_pdf_converts_or_fails_with_its_reason(name):
     )
     path = corpus_pdf(name)
     expected = CORPUS_OUTCOMES[name]
+    if name in WITH_OCR and pdftext.ocr_available():
+        expected = WITH_OCR[name]
     if expected is None:
         doc = pdftext.extract_document(path)
         assert doc.chapters and all(ch.paragraphs for ch in doc.chapters)
@@ -181,6 +192,15 @@ def test_corpus_pdf_converts_or_fails_with_its_reason(name):
             with pytest.raises(PdfError) as caught:
                 pdftext.inspect_pdf(path)
             assert caught.value.reason == expected
+
+
+@pytest.mark.parametrize("name", sorted(WITH_OCR))
+def test_pictures_without_ocr_have_no_text(name, monkeypatch):
+    monkeypatch.setattr(pdftext, "ocr_available", lambda: False)
+    with pytest.raises(PdfError) as caught:
+        pdftext.extract_document(corpus_pdf(name))
+    assert caught.value.reason == CORPUS_OUTCOMES[name] == "no_text"
+    assert pdftext.is_scanned(corpus_pdf(name))
 
 
 @pytest.mark.parametrize("password", ["openpassword", "permissionpassword"])

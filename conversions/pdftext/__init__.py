@@ -69,7 +69,7 @@ from .document import (
 from .headings import find_headings, heading_starts
 from .ocr import OcrUnavailable, ocr_available, recognise_pages
 from .paragraphs import Vocabulary, build_paragraphs
-from .reading import check_has_text, open_pdf, pages_without_text, read_pages
+from .reading import check_has_text, is_scanned, open_pdf, pages_without_text, read_pages
 
 __all__ = [
     "DEFAULT_WORDS_PER_PART",
@@ -91,6 +91,7 @@ __all__ = [
     "heading_starts",
     "inspect_pdf",
     "is_page_number",
+    "is_scanned",
     "narration_text",
     "ocr_available",
     "plain_title",

@@ -242,7 +242,10 @@ def recognise_page(task: tuple) -> PageText:
         for word in tesserocr.iterate_level(iterator, level):
             if word.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
                 flush()
-            text = (word.GetUTF8Text(level) or "").strip()
+            try:
+                text = (word.GetUTF8Text(level) or "").strip()
+            except RuntimeError:  # an empty word (a speck Tesseract took for one)
+                continue
             box = word.BoundingBox(level)
             if text and box and word.Confidence(level) >= MIN_WORD_CONFIDENCE:
                 words.append((text, box))

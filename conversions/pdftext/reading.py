@@ -631,6 +631,42 @@ def check_has_text(scans: list[PageScan]) -> None:
         )
 
 
+_SAMPLED_PAGES = 40  # looked at by `is_scanned`, spread over the document
+
+
+def is_scanned(path: Path, password: str | None = None) -> bool:
+    """Would this PDF have no text to read without OCR (see `check_has_text`)? A quick look
+    for the upload form: the letters of the text layer and the pictures of at most
+    `_SAMPLED_PAGES` pages, without their lines."""
+    pdf = _open_pdfium(path, password)
+    try:
+        count = len(pdf)
+        step = max(1, count / _SAMPLED_PAGES)
+        scans = []
+        for index in sorted({int(k * step) for k in range(min(count, _SAMPLED_PAGES))}):
+            page = pdf[index]
+            try:
+                textpage = page.get_textpage()
+                letters = sum(map(str.isalpha, textpage.get_text_range()))
+                textpage.close()
+                has_objects = pdfium_c.FPDFPage_CountObjects(page.raw) > 0
+                scanned = (
+                    letters < _SCAN_MAX_LETTERS
+                    and has_objects
+                    and _image_share(page) >= _SCAN_MIN_IMAGE_SHARE
+                )
+                scans.append(PageScan([], letters, scanned, has_objects))
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    try:
+        check_has_text(scans)
+    except PdfError as error:
+        return error.reason == "no_text"
+    return False
+
+
 def read_pages(path: Path, password: str | None) -> list[PageScan]:
     """Every page's visual lines, in PDFium's reading order, and what tells a scan.
 
