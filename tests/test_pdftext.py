@@ -25,7 +25,16 @@ from conversions import pdftext
 from conversions.children import ChildFailed, run_isolated
 from conversions.pdftext import Chapter, Document, Line, PdfError
 from tests import score_text
-from tests.corpus import CORPUS_PDFS, MANUAL_TRUTH, REPO, bash_sections, corpus_pdf, manual
+from tests.corpus import (
+    CORPUS_PDFS,
+    MANUAL_TRUTH,
+    MANUALS,
+    REPO,
+    bash_sections,
+    corpus_pdf,
+    manual,
+)
+from tests.needs import require
 
 # --------------------------------------------------------------------------------------
 # Helpers
@@ -550,6 +559,31 @@ def test_manual_chapters_follow_its_outline(name):
     assert titles and set(titles) <= set(outline_titles)
     assert len(titles) >= 0.8 * len(outline_titles)
     assert_headings_not_read_twice(doc)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "path",
+    [*(MANUALS / name for name in sorted(set(MANUAL_TRUTH) - {"bash.pdf", "fhs-3.0.pdf"})),
+     MANUALS / "debian-faq.ru.pdf", CORPUS_PDFS / "GeoTopo-komprimiert.pdf",
+     CORPUS_PDFS / "pdflatex-outline.pdf"],
+    ids=lambda path: path.name,
+)  # fmt: skip
+def test_without_its_outline_a_manual_gets_the_outlines_chapters_from_its_pages(
+    path, tmp_path, monkeypatch
+):
+    from tests.score_chapters import found_chapters, outline_chapters, score, without_outline
+
+    require(path, "scripts/fetch-manuals brings the manuals")
+    expected = outline_chapters(path)
+    copy = without_outline(path, tmp_path / path.name)
+    assert outline_chapters(copy) == []
+    result = score(found_chapters(pdftext.extract_document(copy)), expected)
+    assert result.precision >= 0.9 and result.recall >= 0.9, result
+    # From the headings alone, without the printed contents to confirm them.
+    monkeypatch.setattr(pdftext.headings, "contents_starts", lambda *args: [])
+    alone = score(found_chapters(pdftext.extract_document(copy)), expected)
+    assert alone.precision >= 0.9 and alone.recall >= 0.9, alone
 
 
 @pytest.mark.slow
