@@ -238,7 +238,7 @@ def top_level(headings: list[Heading], lines: list[Line]) -> list[Heading]:
         return []
     words = sum(_words(line.text) for line in lines)
     pages = {line.page for line in lines}
-    chosen: list[Heading] = []
+    parts: list[Heading] = []  # a level of "Part I", "Part II": the level under it is wanted
     for group in _styles(headings):
         group = _numbered_level(group)
         if len(group) < 2:
@@ -246,15 +246,11 @@ def top_level(headings: list[Heading], lines: list[Line]) -> list[Heading]:
         if len(pages) > 2 and len({h.page for h in group}) < 2:
             continue  # a title page's lines
         if len(group) > max(2, words / _MIN_WORDS_PER_CHAPTER):
-            continue
-        if chosen and not all(h.numbering and h.numbering.kind == "part" for h in chosen):
-            break
-        if chosen and len(group) <= len(chosen):
-            continue  # the level under parts has more headings than the parts
-        chosen = group
+            continue  # terms in bold, not chapters
         if not all(h.numbering and h.numbering.kind == "part" for h in group):
-            break
-    return chosen
+            return group if len(group) > len(parts) else parts
+        parts = parts or group
+    return parts
 
 
 # --------------------------------------------------------------------------------------
