@@ -27,9 +27,9 @@ StopCheck = Callable[[], bool]
 
 READ_SHARE, SPEAK_SHARE = 3.0, 95.0
 # Seconds of one core per page, to weigh OCR against speech in the progress bar. Measured:
-# Tesseract at pdftext.ocr.OCR_DPI ~1.1 s a page (bench/ocr.py); about 350 words a page spoken
+# Tesseract at pdftext.ocr.OCR_DPI ~1.3 s a page (bench/ocr.py); about 350 words a page spoken
 # by a natural voice (Piper ~12x real time a core) ~10 s, by eSpeak with MP3 encoding ~0.3 s.
-OCR_SECONDS_PER_PAGE = 1.1
+OCR_SECONDS_PER_PAGE = 1.3
 SPEECH_SECONDS_PER_PAGE = {True: 10.0, False: 0.3}  # natural voice or not
 # Words per chunk: each chunk is one caption cue, so a sentence or a few (about 10 s of
 # speech) lets the transcript follow the voice sentence by sentence. Measured on fhs-3.0.pdf

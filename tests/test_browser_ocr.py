@@ -56,6 +56,7 @@ def test_a_scanned_manual_uploaded_in_the_browser_converts_with_progress(
     book = Audiobook.objects.get()
     expect(page).to_have_url(f"{live_server.url}/library/{book.pk}/")
 
+    out = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
     workers.start(CONVERSION_PIPELINE=REAL_PIPELINE)
     seen = []
     deadline = time.monotonic() + HANG / 1000
@@ -68,6 +69,8 @@ def test_a_scanned_manual_uploaded_in_the_browser_converts_with_progress(
             value = None
         if value is not None and (not seen or seen[-1] != int(value)):
             seen.append(int(value))
+            if len([v for v in seen if v > 0]) == 1:  # the pages are being recognised
+                page.screenshot(path=out / "converting-scan-desktop.png")
         time.sleep(0.05)
     print(f"progress seen while a scan converted: {seen}")
     assert seen == sorted(seen), f"progress went backwards: {seen}"
@@ -120,5 +123,10 @@ def test_the_player_shows_chapters_found_on_the_pages(page, live_server, tmp_pat
     expect(chapters.nth(4)).to_have_attribute("aria-current", "true")
     for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
-        assert no_sideways_scroll(page)
         page.screenshot(path=out / f"player-headings-{name}.png", full_page=True)
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 80))"""
+        )
+        assert no_sideways_scroll(page), f"the player scrolls sideways on a {name}: {wide}"

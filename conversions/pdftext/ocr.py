@@ -5,9 +5,10 @@ PDFium renders each page in grey at `OCR_DPI`; Tesseract reads it; its words com
 visual lines with their geometry in PDF units, so that the same cleaning applies to them as to
 a text layer (running headers, page numbers, hyphenation, paragraphs, headings).
 
-- Tesseract is called in-process through tesserocr: one model load per OCR process instead of
-  one per page, and its wheel's Tesseract 5.5 read a 300 dpi page in 1.26 s of CPU where
-  Debian's `tesseract` 5.3 command took about 2 s, with the same words (bench/ocr.py). The
+- Tesseract is called in-process through tesserocr, not through its command (pytesseract
+  runs the command too): one model load per OCR process instead of one per page, no image
+  files, and its wheel's Tesseract 5.5 read a page in 0.78x the CPU of Debian's `tesseract`
+  5.3 command (1.36 s against 1.74 s at 200 dpi, bench/ocr.py) with the same words. The
   language data comes from the OS (Debian's `tesseract-ocr-eng`, `-rus`, ...), found where
   `TESSDATA_PREFIX` says or in Debian's folders.
 - The pages are shared out to a pool of OCR processes, as many as cores, each with one
@@ -37,8 +38,8 @@ from .document import Line
 logger = logging.getLogger(__name__)
 
 # Rendering resolution. Measured (bench/ocr.py) on image-only copies of the manuals: 200 dpi
-# reads as well as 300 (bag-of-words F1 0.990 against 0.989 in English) in 0.84x the time;
-# 150 starts losing small print.
+# reads as well as 300 (bag-of-words F1 0.987 against 0.985) in 0.80x the CPU; 150 starts
+# losing small print (0.983).
 OCR_DPI = 200
 # Words Tesseract is less sure of than this (0-100) are specks, rules and picture edges.
 MIN_WORD_CONFIDENCE = 30
