@@ -4,6 +4,7 @@ same pages, the language (chosen, found, or missing), mixed PDFs, progress page 
 the conversion of a scan into audio. Small page ranges keep them quick; none needs a
 database."""
 
+import os
 import re
 
 import pypdf
@@ -151,3 +152,16 @@ def test_a_scan_converts_into_audio_with_progress_from_the_start(tmp_path):
     assert result.words > 500 and MP3(result.mp3).info.length > 60
     vtt = result.vtt.read_text()
     assert "Debian" in vtt and "package" in vtt
+
+
+def die(task):
+    os._exit(3)  # as a crash in Tesseract, or the memory limit, ends an OCR process
+
+
+def test_an_ocr_process_that_dies_is_a_failure_at_once_not_a_hang():
+    pool = ocr._Pool(2, "eng")
+    try:
+        with pytest.raises(ocr.OcrFailed):
+            pool.run([("no.pdf", None, 0, 200, False)] * 3, lambda page: None, work=die)
+    finally:
+        pool.close()

@@ -67,7 +67,7 @@ from .document import (
     never_a_traceback,
 )
 from .headings import find_headings, heading_starts
-from .ocr import OcrUnavailable, ocr_available, recognise_pages
+from .ocr import OcrFailed, OcrUnavailable, ocr_available, recognise_pages
 from .paragraphs import Vocabulary, build_paragraphs
 from .reading import check_has_text, is_scanned, open_pdf, pages_without_text, read_pages
 
@@ -144,6 +144,8 @@ def _recognised_pages(
         logger.warning("OCR unavailable: %s", exc)
         check_has_text(scans)
         return pages, ""
+    except OcrFailed as exc:
+        raise PdfError("damaged", str(exc)) from None
     for index, lines in found.items():
         pages[index] = lines
     if not any(line.text for lines in pages for line in lines):

@@ -20,12 +20,12 @@ _TRAILING_PAGE = re.compile(r"(?<=[\s.·•∙‥…_])(\d{1,4}|" + ROMAN + r")\
 _LEADER_CHARS = " .·•∙‥…_\t"
 # Titles of contents pages, lists of figures and tables, in the languages the voices speak.
 _CONTENTS_TITLE = re.compile(
-    r"^(?:table\s+of\s+)?contents|^list\s+of\s+(?:figures|tables|examples|illustrations)"
-    r"|^(?:inhalt|inhaltsverzeichnis|abbildungsverzeichnis|tabellenverzeichnis)"
-    r"|^(?:table\s+des\s+mati[eè]res|sommaire|liste\s+des\s+(?:figures|tableaux))"
-    r"|^(?:[íi]ndice|contenido|sumario|indice|sommario)"
-    r"|^(?:содержание|оглавление|список\s+(?:иллюстраций|таблиц|рисунков))"
-    r"|^(?:目次|目录|目錄|图目录|表目录|図目次|表目次)",
+    r"^(?:(?:table\s+of\s+)?contents|list\s+of\s+(?:figures|tables|examples|illustrations)"
+    r"|inhalt|inhaltsverzeichnis|abbildungsverzeichnis|tabellenverzeichnis"
+    r"|table\s+des\s+mati[eè]res|sommaire|liste\s+des\s+(?:figures|tableaux)"
+    r"|[íi]ndice|contenido|sumario|sommario"
+    r"|содержание|оглавление|список\s+(?:иллюстраций|таблиц|рисунков)"
+    r"|目次|目录|目錄|图目录|表目录|図目次|表目次)[\s.:]*$",
     re.I,
 )
 
@@ -47,7 +47,7 @@ def _entry(text: str) -> tuple[str, str] | None:
 
 def is_contents_title(text: str) -> bool:
     """'Contents', 'Table of Contents', 'List of Figures', 'Оглавление', ..."""
-    return bool(_CONTENTS_TITLE.match(text.strip())) and len(text.split()) <= 5
+    return bool(_CONTENTS_TITLE.match(text.strip()))
 
 
 def _runs(lines: list[Line], found: list) -> list[list[int]]:

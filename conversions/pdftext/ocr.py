@@ -29,6 +29,8 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -296,8 +298,16 @@ def _join_words(words: list[str]) -> str:
 Progress = Callable[[int, int], None]  # (pages recognised, pages to recognise)
 
 
+class OcrFailed(Exception):
+    """An OCR process died (a crash in Tesseract, the memory limit): the page cannot be read."""
+
+
 class _Pool:
-    """OCR processes for one language, as many as asked (at most one per page)."""
+    """OCR processes for one language, as many as asked (at most one per page).
+
+    concurrent.futures rather than multiprocessing.Pool: when a process dies (a crash, the
+    memory limit) it says so at once, where a Pool would wait for the lost page forever.
+    """
 
     def __init__(self, processes: int, languages: str) -> None:
         folder = tessdata_dir()
@@ -305,18 +315,26 @@ class _Pool:
             raise OcrUnavailable("no Tesseract language data")
         # The OCR processes inherit the environment: one OpenMP thread each from the start.
         os.environ["OMP_THREAD_LIMIT"] = "1"
-        ctx = multiprocessing.get_context("spawn")
-        self.pool = ctx.Pool(
-            processes, initializer=_start_process, initargs=(os.getpid(), folder, languages)
+        self.executor = ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_process,
+            initargs=(os.getpid(), folder, languages),
         )
 
-    def run(self, tasks: list[tuple], each: Callable[[PageText], None]) -> None:
-        for page in self.pool.imap_unordered(recognise_page, tasks):
-            each(page)
+    def run(self, tasks: list[tuple], each: Callable[[PageText], None], work=None) -> None:
+        """`each` result of `work` (`recognise_page`) on the tasks, as they come."""
+        futures = [self.executor.submit(work or recognise_page, task) for task in tasks]
+        try:
+            for future in as_completed(futures):
+                each(future.result())
+        except BrokenProcessPool as exc:
+            raise OcrFailed(f"an OCR process died: {exc}") from None
 
     def close(self) -> None:
-        self.pool.terminate()
-        self.pool.join()
+        for process in list(getattr(self.executor, "_processes", {}).values()):
+            process.kill()  # a page still being read is not waited for
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _found_language(samples: list[PageText]) -> str:
