@@ -2,8 +2,10 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-OS_PACKAGES := espeak-ng libespeak-ng1
-TEST_OS_PACKAGES := chromium poppler-utils ffmpeg nginx-light
+# Tesseract's English data (and OSD, which tesseract-ocr brings) for OCR of scanned pages; more
+# languages: apt-get install tesseract-ocr-LANG (README, "Scanned PDFs").
+OS_PACKAGES := espeak-ng libespeak-ng1 tesseract-ocr tesseract-ocr-eng
+TEST_OS_PACKAGES := chromium poppler-utils ffmpeg nginx-light tesseract-ocr-rus
 ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
@@ -55,6 +57,8 @@ bench: install os-deps
 	$(PY) bench/load.py
 	scripts/with-postgres $(PY) bench/load.py
 	$(PY) bench/text_quality.py
+	$(PY) bench/chapters.py
+	$(PY) bench/ocr.py
 	$(PY) bench/normalize.py
 	$(PY) bench/convert.py
 	$(PY) bench/voices.py

@@ -54,10 +54,14 @@ def _child_main(
     memory_mb: int,
     parent_pid: int,
     passthrough: tuple[type[BaseException], ...],
+    reports: bool = False,
 ) -> None:
     """Runs in the child: cap the address space, run `func`, send back ("ok", value),
-    ("raised", error) for the `passthrough` errors, or ("failed", detail)."""
+    ("raised", error) for the `passthrough` errors, or ("failed", detail). With `reports`,
+    `func` gets a `progress` keyword whose calls go to the parent as ("progress", args)."""
     die_with_parent(parent_pid)
+    if reports:
+        kwargs = {**kwargs, "progress": lambda *values: conn.send(("progress", values))}
     try:
         import resource
 
@@ -90,6 +94,7 @@ def run_isolated(
     memory_mb: int = 1024,
     passthrough: tuple[type[BaseException], ...] = (),
     name: str = "isolated",
+    progress: Callable[..., None] | None = None,
     **kwargs: Any,
 ) -> Any:
     """Call `func(*args, **kwargs)` in a fresh child process and return its result.
@@ -99,29 +104,41 @@ def run_isolated(
     `timeout` seconds kills the child and raises ChildFailed with `timed_out` set. The child
     is started with "spawn": forking a worker that holds threads and database connections is
     unsafe, and a fresh interpreter holds none.
+
+    With `progress`, `func` is given a `progress` keyword of its own: each call there calls
+    `progress` here with the same values, and restarts the `timeout` (a long job that keeps
+    reporting is working, one that falls silent is stuck). An error raised by `progress`
+    stops the child and goes to the caller.
     """
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(
         target=_child_main,
-        args=(sender, func, args, kwargs, memory_mb, os.getpid(), passthrough),
+        args=(sender, func, args, kwargs, memory_mb, os.getpid(), passthrough, bool(progress)),
         name=name,
-        daemon=True,
+        # Not a daemon, so that it may start processes of its own (OCR); it is killed below
+        # whatever happens, and dies with this process (die_with_parent).
+        daemon=False,
     )
     child.start()
     sender.close()  # ours is the read end only: EOF when the child dies
     try:
-        try:
-            ready = receiver.poll(timeout)
-        except (EOFError, OSError):
-            ready = True
-        if not ready:
-            raise ChildFailed(f"no result after {timeout} s", timed_out=True)
-        try:
-            result = receiver.recv()
-        except (EOFError, OSError):
-            child.join(5)
-            raise ChildFailed(f"{name} process died (exit code {child.exitcode})") from None
+        while True:
+            try:
+                ready = receiver.poll(timeout)
+            except (EOFError, OSError):
+                ready = True
+            if not ready:
+                raise ChildFailed(f"no result after {timeout} s", timed_out=True)
+            try:
+                result = receiver.recv()
+            except (EOFError, OSError):
+                child.join(5)
+                raise ChildFailed(f"{name} process died (exit code {child.exitcode})") from None
+            if result[0] != "progress":
+                break
+            if progress is not None:
+                progress(*result[1])
     finally:
         receiver.close()
         if child.is_alive():

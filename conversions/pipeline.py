@@ -11,6 +11,8 @@ Plain functions with a progress callback, used by the worker and by `manage.py c
 4. audio joins the segments into one tagged MP3 with ID3 chapters, and writes the WebVTT captions.
 
 Progress rises from 0 to 100: reading ~3 %, speaking and encoding ~95 %, joining the rest.
+A PDF with scanned pages reads for longer (OCR, page by page): its reading share grows with
+the pages to recognise, against an estimate of the speaking still to come.
 """
 
 from collections.abc import Callable, Sequence
@@ -24,6 +26,11 @@ Progress = Callable[[float], None]
 StopCheck = Callable[[], bool]
 
 READ_SHARE, SPEAK_SHARE = 3.0, 95.0
+# Seconds of one core per page, to weigh OCR against speech in the progress bar. Measured:
+# Tesseract at pdftext.ocr.OCR_DPI ~1.3 s a page (bench/ocr.py); about 350 words a page spoken
+# by a natural voice (Piper ~12x real time a core) ~10 s, by eSpeak with MP3 encoding ~0.3 s.
+OCR_SECONDS_PER_PAGE = 1.3
+SPEECH_SECONDS_PER_PAGE = {True: 10.0, False: 0.3}  # natural voice or not
 # Words per chunk: each chunk is one caption cue, so a sentence or a few (about 10 s of
 # speech) lets the transcript follow the voice sentence by sentence. Measured on fhs-3.0.pdf
 # with 2 processes: 30-word chunks cost 6 % more time than 250-word ones (412x vs 433x).
@@ -75,18 +82,81 @@ class Plan:
     language: LanguageGuess
     voice: speech.Voice
     voice_note: str = ""
+    reading_note: str = ""  # how the scanned pages were read, when that was a fallback
 
     @property
     def note(self) -> str:
-        return " ".join(n for n in (self.language.note, self.voice_note) if n)
+        notes = (self.reading_note, self.language.note, self.voice_note)
+        return " ".join(n for n in notes if n)
 
 
-def read_document(pdf: Path, password: str | None = None) -> pdftext.Document:
-    """The PDF's narration text, parsed in a child process; ConversionError when it cannot be."""
+def read_document(
+    pdf: Path,
+    password: str | None = None,
+    *,
+    language: str = "",
+    processes: int | None = None,
+    progress: pdftext.ReadingProgress | None = None,
+) -> pdftext.Document:
+    """The PDF's narration text, parsed in a child process; ConversionError when it cannot be.
+
+    Scanned pages are recognised in `language` ("" to find it) by `processes` OCR processes
+    (default: one per core); `progress(done, to_recognise, pages)` hears of each.
+    """
     try:
-        return pdftext.extract_document_isolated(pdf, password)
+        return pdftext.extract_document_isolated(
+            pdf, password, ocr_language=language, processes=processes or speech.cpu_count(),
+            progress=progress,
+        )  # fmt: skip
     except pdftext.PdfError as error:
         raise ConversionError(str(error)) from error
+
+
+class ReadingProgress:
+    """Progress while the PDF is read: `share` of the bar goes to OCR, fixed when the pages to
+    recognise are known (the time they take against the speaking to come), and filled page
+    by page; a PDF with a text layer reads in the first READ_SHARE %."""
+
+    def __init__(
+        self,
+        progress: Progress,
+        should_stop: StopCheck,
+        natural_voice: bool,
+        on_ocr: Callable[[int, int], None] = lambda done, total: None,
+    ) -> None:
+        self.progress, self.should_stop, self.on_ocr = progress, should_stop, on_ocr
+        self.natural_voice = natural_voice
+        self.share = READ_SHARE
+
+    def __call__(self, done: int, to_recognise: int, pages: int) -> None:
+        if self.should_stop():
+            raise Interrupted()
+        if done == 0:
+            ocr = to_recognise * OCR_SECONDS_PER_PAGE
+            speaking = pages * SPEECH_SECONDS_PER_PAGE[self.natural_voice]
+            self.share = max(READ_SHARE, (READ_SHARE + SPEAK_SHARE) * ocr / (ocr + speaking))
+        self.on_ocr(done, to_recognise)
+        self.progress(self.share * done / max(1, to_recognise))
+
+
+def ocr_language(voice: str) -> str:
+    """The language a chosen voice speaks ("" for automatic: found from the pages)."""
+    if not voice or voice == speech.AUTOMATIC:
+        return ""
+    try:
+        return speech.get_voice(voice).language
+    except speech.UnknownVoice:
+        return ""
+
+
+def reads_naturally(voice: str) -> bool:
+    """Will a natural voice read the book (the automatic choice for English is one)?"""
+    if voice and voice != speech.AUTOMATIC:
+        try:
+            return speech.get_voice(voice).natural
+        except speech.UnknownVoice:
+            return False
+    return any(v.natural for v in speech.installed_voices())
 
 
 def plan_reading(doc: pdftext.Document, voice: str) -> Plan:
@@ -99,7 +169,7 @@ def plan_reading(doc: pdftext.Document, voice: str) -> Plan:
     language = book_language(doc.language, paragraphs)
     if voice and voice != speech.AUTOMATIC:
         try:
-            return Plan(language, speech.get_voice(voice))
+            return Plan(language, speech.get_voice(voice), reading_note=doc.note)
         except speech.UnknownVoice:
             raise ConversionError(VOICE_GONE.format(voice=voice)) from None
     try:
@@ -108,7 +178,7 @@ def plan_reading(doc: pdftext.Document, voice: str) -> Plan:
         raise ConversionError(
             f"No voice is installed that could read this book ({error})."
         ) from None
-    return Plan(language, chosen, note)
+    return Plan(language, chosen, note, doc.note)
 
 
 def chunk_chapters(doc: pdftext.Document, language: str) -> list[tuple[str, list[str]]]:
@@ -134,6 +204,7 @@ def convert_pdf(
     password: str | None = None,
     on_plan: Callable[[Plan], None] = lambda plan: None,
     lexicon: Sequence = (),
+    on_ocr: Callable[[int, int], None] = lambda done, total: None,
 ) -> ConversionResult:
     """Convert `pdf` into `workdir`/book.mp3 and book.vtt, read by `voice` ("auto": the best
     voice for the book's language).
@@ -141,18 +212,29 @@ def convert_pdf(
     `workdir` also keeps the spoken chunks, so a second call for the same PDF (a retried or
     resumed job) speaks only what is missing. `should_stop()` is asked as the work goes on;
     when it returns True the conversion raises Interrupted, keeping what is done. `on_plan` is
-    told the language and the voice as soon as they are settled, before the speaking starts.
+    told the language and the voice as soon as they are settled, before the speaking starts;
+    `on_ocr(done, total)` of each scanned page recognised.
     `lexicon` is the pronunciation list (normalize.Substitution pairs) the voice says.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     progress(0)
-    doc = read_document(pdf, password)
+    reading = ReadingProgress(progress, should_stop, reads_naturally(voice), on_ocr)
+    doc = read_document(
+        pdf, password, language=ocr_language(voice), processes=processes, progress=reading
+    )
     if should_stop():
         raise Interrupted()
+    title = title or doc.title or Path(pdf).stem
+    if len(doc.chapters) > 1 and not doc.chapters[0].title:
+        # What comes before the first heading (a title page, a preface) is named after the
+        # book, not "Chapter 1" ahead of the book's own chapter 1.
+        doc.chapters[0].title = title
     plan = plan_reading(doc, voice)
     on_plan(plan)
-    progress(READ_SHARE)
+    read_share = reading.share
+    speak_share = READ_SHARE + SPEAK_SHARE - read_share
+    progress(read_share)
 
     chapters = chunk_chapters(doc, plan.language.code)
     words = sum(count_words(chunk) for _, chunks in chapters for chunk in chunks)
@@ -160,7 +242,7 @@ def convert_pdf(
     def spoken(fraction: float) -> None:
         if should_stop():
             raise Interrupted()
-        progress(READ_SHARE + SPEAK_SHARE * fraction)
+        progress(read_share + speak_share * fraction)
 
     try:
         spoken_chapters = speech.speak_chapters(
@@ -172,7 +254,6 @@ def convert_pdf(
     except speech.SpeechError as error:
         raise ConversionError(SPEECH_FAILED) from error
 
-    title = title or doc.title or Path(pdf).stem
     mp3, vtt = workdir / "book.mp3", workdir / "book.vtt"
     duration = audio.write_audiobook(
         spoken_chapters, mp3, title=title, author=doc.author,

@@ -16,7 +16,14 @@ from pypdf.errors import DependencyError
 
 from audiobooker.disk import is_disk_full
 from conversions import speech
-from conversions.pdftext import REASONS, PdfError, inspect_pdf, plain_title
+from conversions.pdftext import (
+    REASONS,
+    PdfError,
+    inspect_pdf,
+    is_scanned,
+    ocr_available,
+    plain_title,
+)
 
 from . import wordcount
 from .models import Audiobook
@@ -234,6 +241,7 @@ class UploadForm(forms.Form):
                 if not password:
                     raise forms.ValidationError(str(error)) from error
                 return self.unlock(upload, path, password)
+            refuse_scan_without_ocr(path)
         return CheckedPdf(
             file=upload,
             name=name,
@@ -263,6 +271,7 @@ class UploadForm(forms.Form):
             if is_disk_full(error):
                 raise  # the server's problem, not the file's: the view says so
             raise forms.ValidationError(REASONS["damaged"]) from error
+        refuse_scan_without_ocr(copy.name)
         copy.seek(0)
         return CheckedPdf(
             file=File(copy, name=upload.name),
@@ -292,6 +301,19 @@ def text_source(pdf: CheckedPdf):
     data = pdf.file.read()
     pdf.file.seek(0)
     return data
+
+
+def refuse_scan_without_ocr(path) -> None:
+    """A PDF of scanned pages converts only where OCR is installed: elsewhere it is refused
+    now, with the reason, instead of failing in the queue."""
+    if ocr_available():
+        return
+    try:
+        scanned = is_scanned(path)
+    except PdfError:
+        return  # inspect_pdf let it through: the conversion will say what is wrong
+    if scanned:
+        raise forms.ValidationError(REASONS["no_text"])
 
 
 @contextmanager

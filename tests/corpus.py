@@ -6,6 +6,7 @@ The long Debian manuals, each with its own text as ground truth, are fetched by
 """
 
 import os
+import re
 from pathlib import Path
 
 from tests.needs import require
@@ -32,3 +33,21 @@ def corpus_pdf(name: str) -> Path:
 def manual(name: str) -> Path:
     """One of the long manuals (or its ground-truth text) in .cache/manuals."""
     return require(MANUALS / name, "run `make test` or scripts/fetch-manuals (apt-get download)")
+
+
+def bash_sections() -> list[str]:
+    """bash.pdf prints no table of contents; its HTML version's index names the manual page's
+    sections (NAME, SYNOPSIS, ...), which are the PDF's top-level headings."""
+    html = manual("bash.html").read_text(encoding="utf-8", errors="replace")
+    index = html[html.index('<A NAME="index">') :]
+    sections, depth = [], 0
+    for tag, title in re.findall(r"<(/?DL)>|<DT><A HREF=\"#\w+\">([^<]*)</A>", index):
+        if tag == "DL":
+            depth += 1
+        elif tag == "/DL":
+            depth -= 1
+            if depth == 0:
+                break
+        elif depth == 1:
+            sections.append(title)
+    return sections

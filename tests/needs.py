@@ -35,3 +35,13 @@ def require_tool(name: str, why: str = "make test installs it") -> str:
     if not found:
         missing(f"{name} is not installed: {why}")
     return found
+
+
+def require_ocr() -> None:
+    """Skip the test (fail under CI=true) unless Tesseract can read scanned pages here."""
+    from conversions.pdftext import ocr_available
+
+    if not ocr_available():
+        missing(
+            "Tesseract is not installed (apt: tesseract-ocr tesseract-ocr-eng): make test installs it"
+        )

@@ -112,7 +112,7 @@ def converted_book(user, pdf_name, title, tmp_path) -> Audiobook:
     from conversions.pipeline import convert_book
 
     pdf = pdf_name if isinstance(pdf_name, Path) else corpus_pdf(pdf_name)
-    result = convert_book(pdf, tmp_path / "convert", progress=lambda p: None, should_stop=lambda: False)  # fmt: skip
+    result = convert_book(pdf, tmp_path / "convert", progress=lambda p: None, should_stop=lambda: False, title=title)  # fmt: skip
     book = make_book(user=user, title=title, pdf_bytes=pdf.read_bytes(), status="completed")
     job = make_job(book, status=ConversionJob.Status.COMPLETED, progress=100)
     with open(result.mp3, "rb") as mp3, open(result.vtt, "rb") as vtt_file:

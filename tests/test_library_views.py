@@ -414,7 +414,16 @@ def test_detail_of_a_book_the_original_app_made_without_details(owner, user):
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/library/", "/library/upload/", "/library/voices/", "/accounts/", "/accounts/password_change/", "DETAIL", "DELETE"],  # fmt: skip
+    [
+        "/",
+        "/library/",
+        "/library/upload/",
+        "/library/voices/",
+        "/accounts/",
+        "/accounts/password_change/",
+        "DETAIL",
+        "DELETE",
+    ],  # fmt: skip
 )
 def test_pages_have_no_inline_scripts_or_styles(owner, user, url):
     # The Content Security Policy (SECURE_CSP in settings) forbids them.

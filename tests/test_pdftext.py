@@ -25,7 +25,16 @@ from conversions import pdftext
 from conversions.children import ChildFailed, run_isolated
 from conversions.pdftext import Chapter, Document, Line, PdfError
 from tests import score_text
-from tests.corpus import CORPUS_PDFS, MANUAL_TRUTH, REPO, corpus_pdf, manual
+from tests.corpus import (
+    CORPUS_PDFS,
+    MANUAL_TRUTH,
+    MANUALS,
+    REPO,
+    bash_sections,
+    corpus_pdf,
+    manual,
+)
+from tests.needs import require
 
 # --------------------------------------------------------------------------------------
 # Helpers
@@ -151,6 +160,15 @@ CORPUS_OUTCOMES: dict[str, str | None] = {
     "unreadablemetadata.pdf": "damaged",  # pypdf opens it; counting its pages fails
 }
 
+# Where Tesseract is installed the pictures are read: text where they show some, else nothing.
+WITH_OCR: dict[str, str | None] = {
+    "base64image.pdf": None,  # a screenshot of an issue tracker: its words are read
+    "cmyk-image.pdf": "empty",  # photographs
+    "grayscale-image.pdf": "empty",
+    "imagemagick-CCITTFaxDecode.pdf": "empty",
+    "imagemagick-images.pdf": "empty",
+}
+
 # Reasons that opening the file already finds (inspect_pdf); "no_text" needs the pages read.
 OPEN_REASONS = {"not_pdf", "damaged", "password", "empty"}
 
@@ -167,6 +185,8 @@ def test_corpus_pdf_converts_or_fails_with_its_reason(name):
     )
     path = corpus_pdf(name)
     expected = CORPUS_OUTCOMES[name]
+    if name in WITH_OCR and pdftext.ocr_available():
+        expected = WITH_OCR[name]
     if expected is None:
         doc = pdftext.extract_document(path)
         assert doc.chapters and all(ch.paragraphs for ch in doc.chapters)
@@ -177,10 +197,19 @@ def test_corpus_pdf_converts_or_fails_with_its_reason(name):
             pdftext.extract_document(path)
         assert caught.value.reason == expected, caught.value.detail
         assert str(caught.value) == pdftext.REASONS[expected]
-        if expected in OPEN_REASONS:
+        if expected in OPEN_REASONS and name not in WITH_OCR:  # OCR found nothing: "empty"
             with pytest.raises(PdfError) as caught:
                 pdftext.inspect_pdf(path)
             assert caught.value.reason == expected
+
+
+@pytest.mark.parametrize("name", sorted(WITH_OCR))
+def test_pictures_without_ocr_have_no_text(name, monkeypatch):
+    monkeypatch.setattr(pdftext, "ocr_available", lambda: False)
+    with pytest.raises(PdfError) as caught:
+        pdftext.extract_document(corpus_pdf(name))
+    assert caught.value.reason == CORPUS_OUTCOMES[name] == "no_text"
+    assert pdftext.is_scanned(corpus_pdf(name))
 
 
 @pytest.mark.parametrize("password", ["openpassword", "permissionpassword"])
@@ -402,12 +431,26 @@ def manual_text(name: str) -> str:
     return pdftext.narration_text(extracted(str(manual(name))))
 
 
+def score_without_contents(text: str, truth: str, doc: Document) -> float:
+    """Bag-of-words F1 against the truth less the printed table of contents, which the truth
+    has and the narration leaves out (each entry's words once)."""
+    read = score_text.tokens(text)
+    expected = score_text.tokens(truth) - score_text.tokens(
+        "\n".join(entry.title for entry in doc.contents)
+    )
+    common = sum((read & expected).values())
+    recall = common / max(1, sum(expected.values()))
+    precision = common / max(1, sum(read.values()))
+    return 2 * recall * precision / max(1e-9, recall + precision)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MANUAL_TRUTH))
 def test_manual_text_scores_against_its_truth(name):
     truth = score_text.read(manual(MANUAL_TRUTH[name]))
-    result = score_text.score(manual_text(name), truth)
-    assert result["f1"] >= 0.97, result
+    doc = extracted(str(manual(name)))
+    f1 = score_without_contents(pdftext.narration_text(doc), truth, doc)
+    assert f1 >= 0.97, (f1, score_text.score(pdftext.narration_text(doc), truth))
 
 
 def latin_long_words(text: str) -> int:
@@ -494,8 +537,16 @@ def test_manual_text_has_no_running_headers_or_page_numbers(name):
             assert re.search(r"[^\W\d_]", paragraph)
 
 
+def assert_headings_not_read_twice(doc: Document) -> None:
+    """Each chapter starts on its own heading, not with the next one's: the heading is spoken
+    as the title, so it is not the chapter's first paragraph again."""
+    key = pdftext.chapters.title_key
+    for chapter in doc.chapters[1:]:
+        assert key(chapter.paragraphs[0]) != key(chapter.title), chapter.title
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(MANUAL_TRUTH))
+@pytest.mark.parametrize("name", sorted(set(MANUAL_TRUTH) - {"bash.pdf", "fhs-3.0.pdf"}))
 def test_manual_chapters_follow_its_outline(name):
     path = manual(name)
     doc = extracted(str(path))
@@ -505,17 +556,78 @@ def test_manual_chapters_follow_its_outline(name):
         if not isinstance(item, list)
     ]
     titles = [chapter.title for chapter in doc.chapters if chapter.title != doc.title]
-    if not outline_titles:  # bash.pdf and fhs-3.0.pdf have none: parts of 30 minutes
-        assert titles == [f"Part {i}" for i in range(1, len(titles) + 1)] and len(titles) > 1
-        return
     assert titles and set(titles) <= set(outline_titles)
     assert len(titles) >= 0.8 * len(outline_titles)
-    # Each chapter starts on its own heading, not with the next one's: the heading line is
-    # spoken as the title, so it is not the chapter's first paragraph again.
-    for chapter in doc.chapters[1:]:
-        assert pdftext.chapters._title_key(chapter.paragraphs[0]) != pdftext.chapters._title_key(
-            chapter.title
-        )
+    assert_headings_not_read_twice(doc)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "path",
+    [*(MANUALS / name for name in sorted(set(MANUAL_TRUTH) - {"bash.pdf", "fhs-3.0.pdf"})),
+     MANUALS / "debian-faq.ru.pdf", CORPUS_PDFS / "GeoTopo-komprimiert.pdf",
+     CORPUS_PDFS / "pdflatex-outline.pdf"],
+    ids=lambda path: path.name,
+)  # fmt: skip
+def test_without_its_outline_a_manual_gets_the_outlines_chapters_from_its_pages(
+    path, tmp_path, monkeypatch
+):
+    from tests.score_chapters import found_chapters, outline_chapters, score, without_outline
+
+    require(path, "scripts/fetch-manuals brings the manuals")
+    expected = outline_chapters(path)
+    copy = without_outline(path, tmp_path / path.name)
+    assert outline_chapters(copy) == []
+    result = score(found_chapters(pdftext.extract_document(copy)), expected)
+    assert result.precision >= 0.9 and result.recall >= 0.9, result
+    # From the headings alone, without the printed contents to confirm them.
+    monkeypatch.setattr(pdftext.headings, "contents_starts", lambda *args: [])
+    alone = score(found_chapters(pdftext.extract_document(copy)), expected)
+    assert alone.precision >= 0.9 and alone.recall >= 0.9, alone
+
+
+@pytest.mark.slow
+def test_an_outline_of_one_entry_gives_way_to_the_headings(monkeypatch):
+    path = manual("maint-guide.en.pdf")
+    whole = pdftext.extract_document(path)
+    real = pdftext.outline_entries
+    monkeypatch.setattr(pdftext, "outline_entries", lambda *args: real(*args)[:1])
+    doc = pdftext.extract_document(path)
+    titles = [c.title for c in doc.chapters[1:]]
+    assert len(titles) == len(whole.chapters) - (whole.chapters[0].title == whole.title)
+    assert titles[0] == "1 Getting started The Right Way"  # as its contents name it
+
+
+@pytest.mark.slow
+def test_fhs_without_an_outline_has_the_chapters_its_contents_name():
+    doc = extracted(str(manual("fhs-3.0.pdf")))
+    opening, *chapters = doc.chapters
+    assert "Dedication" in opening.paragraphs  # with the title page, before chapter 1
+    assert [(c.title, c.page) for c in chapters] == [
+        ("1. Introduction", 7),
+        ("2. The Filesystem", 8),
+        ("3. The Root Filesystem", 9),
+        ("4. The /usr Hierarchy", 24),
+        ("5. The /var Hierarchy", 36),
+        ("6. Operating System Specific Annex", 45),
+        ("7. Appendix", 48),
+    ]
+    assert_headings_not_read_twice(doc)
+    # The contents pages are not read: "3.4.1. Purpose" is heard once, in its place.
+    text = pdftext.narration_text(doc)
+    headings = re.findall(r"\b\d+(?:\.\d+)+\. Purpose\b", text)
+    assert len(headings) == len(set(headings))
+    assert {c.title for c in doc.contents if c.title.endswith(". Purpose")} <= set(headings)
+    assert "Table of Contents" not in text
+
+
+@pytest.mark.slow
+def test_bash_without_an_outline_or_contents_has_its_sections_as_chapters():
+    doc = extracted(str(manual("bash.pdf")))
+    titles = [chapter.title for chapter in doc.chapters]
+    assert titles == bash_sections()
+    assert titles[:3] == ["NAME", "SYNOPSIS", "COPYRIGHT"] and doc.chapters[0].page == 0
+    assert_headings_not_read_twice(doc)
 
 
 @pytest.mark.slow
@@ -626,7 +738,7 @@ def test_dot_leaders(line, expected):
     assert pdftext.strip_dot_leader(line) == expected
 
 
-def test_table_of_contents_entries_become_separate_titles():
+def test_a_table_of_contents_is_taken_out_and_kept_as_entries():
     toc = lines(
         "Contents",
         "1 Foo 2",
@@ -634,23 +746,59 @@ def test_table_of_contents_entries_become_separate_titles():
         "3 Baz 3",
         "4 A rather long title that",
         "goes on 4",
-        "5 End 7",
+        "5 End . . . . . . 7",
     )
-    pdftext.mark_contents(toc)
-    assert pdftext.build_paragraphs(toc) == [
-        "Contents",
-        "1 Foo",
-        "2 Bar",
-        "3 Baz",
-        "4 A rather long title that goes on",
-        "5 End",
+    pages, entries = pdftext.take_contents([toc, lines("Text after it.", page=1)], 8)
+    assert [[line.text for line in page] for page in pages] == [[], ["Text after it."]]
+    assert [(e.title, e.label) for e in entries] == [
+        ("1 Foo", "2"),
+        ("2 Bar", "2"),
+        ("3 Baz", "3"),
+        ("4 A rather long title that goes on", "4"),
+        ("5 End", "7"),
     ]
 
 
-def test_numbers_that_go_down_are_not_a_table_of_contents():
-    table = lines("Apples 12", "Pears 3", "Plums 40", "Figs 2")
-    pdftext.mark_contents(table)
-    assert [line.text for line in table] == ["Apples 12", "Pears 3", "Plums 40", "Figs 2"]
+def test_a_table_of_contents_goes_on_over_the_next_page():
+    first = lines("Contents", *(f"{n} Chapter title {n} {n * 10}" for n in range(1, 7)))
+    rest = lines("7 The last chapter 70", "8 Index 80", page=1)
+    pages, entries = pdftext.take_contents([first, rest, lines("1 The text.", page=2)], 90)
+    assert [[line.text for line in page] for page in pages] == [[], [], ["1 The text."]]
+    assert [e.label for e in entries] == ["10", "20", "30", "40", "50", "60", "70", "80"]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        ["Apples 12", "Pears 3", "Plums 40", "Figs 2"],  # numbers that go down
+        ["Prices:", "Apples 1", "Pears 2"],  # too few
+        [  # a short list inside a page of text, under no contents title
+            "A paragraph of text that runs across the whole page and on.",
+            "It goes on for a while, as paragraphs do, before a list.",
+            "More text follows here, and it is not a table at all.",
+            "Even more text before the list of things with numbers.",
+            "Step 1",
+            "Step 2",
+            "Step 3",
+            "Step 4",
+            "And a last paragraph of text that closes the page here.",
+            "It has two lines, so the list is less than most of it.",
+            "Then a third line, a fourth one, and one more for luck.",
+        ],
+    ],
+)
+def test_lists_that_end_in_numbers_are_not_a_table_of_contents(page):
+    pages, entries = pdftext.take_contents([lines(*page)], 50)
+    assert [line.text for line in pages[0]] == page
+    assert entries == []
+
+
+def test_pdflatex_contents_without_dot_leaders_are_not_read():
+    doc = pdftext.extract_document(corpus_pdf("pdflatex-outline.pdf"))
+    text = pdftext.narration_text(doc)
+    assert "Contents" not in text
+    # The first thing read is the first chapter's title, then its text.
+    assert text.startswith("Foo\n\nHello, here is some text without a meaning.")
 
 
 @pytest.mark.parametrize("text", ["12", "- 12 -", "xiv", "Page 3", "3 / 57", "iv", "(7)"])
@@ -774,9 +922,9 @@ def test_footnotes_wait_for_the_end_of_the_paragraph_they_interrupt():
 
 def test_outline_gives_chapters_with_titles(monkeypatch):
     doc = pdftext.extract_document(corpus_pdf("pdflatex-outline.pdf"))
-    opening, *chapters = doc.chapters
+    chapters = doc.chapters
+    # The contents page is not read: there is no opening chapter before "Foo".
     assert [c.title for c in chapters] == ["Foo", "Bar", "Baz"] * 3
-    assert opening.paragraphs[0] == "Contents"
     # The headings ("1 Foo") are spoken as titles, not again as the first paragraph.
     assert all(not re.fullmatch(r"\d+ (Foo|Bar|Baz)", c.paragraphs[0]) for c in chapters)
     # Several chapters start on the same page: the split is inside the page.
@@ -784,6 +932,7 @@ def test_outline_gives_chapters_with_titles(monkeypatch):
     # Nothing lost or doubled by the splits: the same words as without chapters, but the
     # nine headings.
     monkeypatch.setattr(pdftext, "outline_entries", lambda reader, page_count: [])
+    monkeypatch.setattr(pdftext, "heading_starts", lambda lines, contents: [])
     flat = pdftext.extract_document(corpus_pdf("pdflatex-outline.pdf"))
     assert len(words_of(doc)) == len(words_of(flat)) - 2 * 9
 
@@ -793,7 +942,7 @@ def test_mistitled_and_repeated_outline_entries():
     # Nineteenth (back to p2). The text is the same as pdflatex-outline.pdf's.
     doc = pdftext.extract_document(corpus_pdf("mistitled_outlines_example.pdf"))
     titles = [c.title for c in doc.chapters]
-    assert titles == ["", "First", "Fifteenth", "Eighteenth"]
+    assert titles == ["First", "Fifteenth", "Eighteenth"]  # the contents page is not read
     plain = pdftext.extract_document(corpus_pdf("pdflatex-outline.pdf"))
     # No text lost or read twice; only the matched headings of the other file differ.
     assert len(words_of(doc)) >= len(words_of(plain))

@@ -18,6 +18,7 @@ import pypdf
 
 from .cleaning import plain_title
 from .document import Chapter, Line
+from .numbering import without_numbering
 from .paragraphs import Vocabulary, build_paragraphs
 
 logger = logging.getLogger(__name__)
@@ -82,26 +83,18 @@ def outline_entries(reader: pypdf.PdfReader | None, page_count: int) -> list[Out
     return entries
 
 
-_NUMBERING = re.compile(
-    r"^(?:(?:chapter|kapitel|chapitre|part|teil|appendix|anhang|section)\s*)?"
-    r"(?:[0-9]+(?:\.[0-9]+)*|[ivxlc]+|[a-z])?[.:)]?\s+",
-    re.I,
-)
-
-
-def _title_key(text: str) -> str:
-    """What a heading and its outline title share: letters and digits, without a leading
-    number or "Chapter 3"."""
-    text = unicodedata.normalize("NFKC", text).casefold().strip()
-    text = _NUMBERING.sub("", text + " ", count=1) if _NUMBERING.match(text + " ") else text
+def title_key(text: str) -> str:
+    """What a heading and its outline or contents title share: letters and digits, without a
+    leading number or "Chapter 3"."""
+    text = without_numbering(unicodedata.normalize("NFKC", text)).casefold()
     return "".join(ch for ch in text if ch.isalnum())
 
 
-def _find_heading(
-    lines: list[Line], begin: int, end: int, title: str, near: int | None
+def find_title(
+    lines: list[Line], begin: int, end: int, title: str, near: int | None = None
 ) -> tuple[int, int] | None:
     """Lines begin..end that spell the title (one to three lines), nearest to `near`."""
-    key = _title_key(title)
+    key = title_key(title)
     if not key:
         return None
     found = []
@@ -109,7 +102,7 @@ def _find_heading(
         joined = ""
         for j in range(i, min(i + 3, end)):
             joined += " " + lines[j].text
-            k = _title_key(joined)
+            k = title_key(joined)
             if k == key:
                 found.append((i, j + 1))
                 break
@@ -147,7 +140,7 @@ def _chapter_starts(lines: list[Line], entries: list[OutlineEntry]) -> list[tupl
                 if line.has_geometry and line.top <= entry.top + 0.5 * line.size:
                     at_height = i
                     break
-        match = _find_heading(lines, begin, end, entry.title, near=at_height)
+        match = find_title(lines, begin, end, entry.title, near=at_height)
         if match is not None:
             first, after = match
             if (
@@ -165,15 +158,18 @@ def _chapter_starts(lines: list[Line], entries: list[OutlineEntry]) -> list[tupl
     return starts
 
 
-def split_by_outline(
-    lines: list[Line], entries: list[OutlineEntry], opening_title: str, vocab: Vocabulary
+ChapterStart = tuple[int, int, str]  # (index of its first line, index after its heading, title)
+
+
+def split_at(
+    lines: list[Line], starts: list[ChapterStart], opening_title: str, vocab: Vocabulary
 ) -> list[Chapter]:
-    """A chapter for each outline entry that has text under it, and before them an opening
-    chapter, titled `opening_title`, for what comes before the first entry."""
-    starts = sorted(_chapter_starts(lines, entries), key=lambda s: s[0])
+    """A chapter for each start that has text under it, and before them an opening chapter,
+    titled `opening_title`, for what comes before the first start."""
+    starts = sorted(starts, key=lambda s: s[0])
     chapters: list[Chapter] = []
     # Several entries at one place (mistitled_outlines_example.pdf): the first one wins.
-    unique: list[tuple[int, int, str]] = []
+    unique: list[ChapterStart] = []
     for start in starts:
         if unique and start[0] <= unique[-1][0]:
             continue
@@ -181,15 +177,24 @@ def split_by_outline(
     opening_end = unique[0][0] if unique else len(lines)
     opening = build_paragraphs(lines[:opening_end], vocab)
     if opening:
-        chapters.append(Chapter(opening_title, opening))
-    for n, (_first, after, title) in enumerate(unique):
+        chapters.append(Chapter(opening_title, opening, lines[0].page))
+    for n, (first, after, title) in enumerate(unique):
         stop = unique[n + 1][0] if n + 1 < len(unique) else len(lines)
         body = build_paragraphs(lines[min(after, stop) : stop], vocab)
         # An entry with nothing under it but its heading (a "Part I" page) is left out:
         # the chapter after it is what a listener navigates to.
         if body:
-            chapters.append(Chapter(title or f"Chapter {len(chapters) + 1}", body))
+            chapters.append(
+                Chapter(title or f"Chapter {len(chapters) + 1}", body, lines[first].page)
+            )
     return chapters
+
+
+def split_by_outline(
+    lines: list[Line], entries: list[OutlineEntry], opening_title: str, vocab: Vocabulary
+) -> list[Chapter]:
+    """Chapters at the outline's entries (see `split_at`)."""
+    return split_at(lines, _chapter_starts(lines, entries), opening_title, vocab)
 
 
 # --------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 - Characters: NFKC (ligatures, full-width forms), no invisible, control, bidi or private-use
   characters, no footnote marks, no link targets printed after their text, single spaces.
-- Page furniture: table-of-contents entries lose their dot leaders and page numbers; running
-  headers and footers and bare page numbers at the top and bottom of pages go.
+- Page furniture: running headers and footers and bare page numbers at the top and bottom of
+  pages go; a line that ends in a dot leader loses it and its page number.
 
 Nothing here reads a file: `reading` gives the lines, `paragraphs` and `chapters` use these
 rules.
@@ -111,8 +111,8 @@ def clean_text(text: str) -> str:
 # Table-of-contents leaders, page numbers, running headers and footers
 # --------------------------------------------------------------------------------------
 
-_ROMAN = r"(?=[mdclxvi])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
-_LEADER_STRICT = re.compile(r"(?:[.·•∙‥…_]\s*){3,}\s*(?:\d{1,4}|" + _ROMAN + r")?\s*$", re.I)
+ROMAN = r"(?=[mdclxvi])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+_LEADER_STRICT = re.compile(r"(?:[.·•∙‥…_]\s*){3,}\s*(?:\d{1,4}|" + ROMAN + r")?\s*$", re.I)
 
 
 def strip_dot_leader(text: str) -> tuple[str, bool]:
@@ -126,70 +126,8 @@ def strip_dot_leader(text: str) -> tuple[str, bool]:
     return text[: match.start()].rstrip(" .·•∙‥…_"), True
 
 
-# A page number at the end of a line, after a space or a leader.
-_TRAILING_PAGE = re.compile(r"(?<=[\s.·•∙‥…_])(\d{1,4}|" + _ROMAN + r")\s*$", re.I)
-
-
-def _contents_entry(text: str) -> tuple[str, str] | None:
-    """'2.1 Choose your program . . . 12' -> ('2.1 Choose your program', '12'), else None."""
-    match = _TRAILING_PAGE.search(text)
-    if not match:
-        return None
-    entry = text[: match.start()].rstrip(" .·•∙‥…_\t")
-    if not re.search(r"[^\W\d_]", entry):
-        return None
-    return entry, match.group(1)
-
-
-_CONTENTS_MIN_ENTRIES = 4
-
-
-def mark_contents(lines: list[Line], page_count: int | None = None) -> None:
-    """Find a table of contents on one page and make its entries plain titles.
-
-    A run of at least four lines that end in page numbers which never go down
-    ("1 Getting started 1", "1.1 Social dynamics . . . 1", "2 First steps 6") is a table of
-    contents (or a list of figures): each entry loses its page number and dot leader and
-    becomes a paragraph of its own (`Line.leader`). A line without a number between two
-    entries is the first half of a long title.
-    """
-    found = [_contents_entry(line.text) for line in lines]
-    i = 0
-    while i < len(lines):
-        if not found[i]:
-            i += 1
-            continue
-        run = [i]
-        j = i + 1
-        while j < len(lines):
-            if found[j]:
-                run.append(j)
-                j += 1
-            elif j + 1 < len(lines) and found[j + 1]:
-                j += 1  # a title wrapped onto two lines
-            else:
-                break
-        numbers = [int(found[k][1]) for k in run if found[k][1].isdigit()]
-        plausible = all(n <= (page_count or 10_000) + 50 for n in numbers)
-        if (
-            len(run) >= _CONTENTS_MIN_ENTRIES
-            and numbers
-            and all(a <= b for a, b in zip(numbers, numbers[1:], strict=False))
-            and plausible
-        ):
-            for k in run:
-                entry = found[k][0]
-                if k > run[0] and not found[k - 1]:
-                    # The first half of a wrapped title moves into its second half.
-                    entry = lines[k - 1].text + " " + entry
-                    lines[k - 1].text = ""
-                lines[k].text = entry
-                lines[k].leader = True
-        i = j
-
-
 _PAGE_NUMBER = re.compile(
-    r"^[\s\-–—(\[]*(?:(?:page|seite|p\.)\s*)?(?:\d{1,4}|" + _ROMAN + r")"
+    r"^[\s\-–—(\[]*(?:(?:page|seite|p\.)\s*)?(?:\d{1,4}|" + ROMAN + r")"
     r"(?:\s*(?:/|of|von)\s*\d{1,4})?[\s\-–—)\]]*$",
     re.I,
 )
@@ -201,7 +139,7 @@ def is_page_number(text: str) -> bool:
     return bool(text) and bool(_PAGE_NUMBER.match(text))
 
 
-_ROMAN_TOKEN = re.compile(r"(?<![^\W\d_])" + _ROMAN + r"(?![^\W\d_])", re.I)
+_ROMAN_TOKEN = re.compile(r"(?<![^\W\d_])" + ROMAN + r"(?![^\W\d_])", re.I)
 
 
 def _running_key(text: str) -> str:
@@ -336,18 +274,14 @@ def remove_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     ]
 
 
-def remove_page_furniture(pages: list[list[Line]], page_count: int) -> list[Line]:
-    """The lines of the whole document, in order, without its page furniture: running headers,
-    footers and page numbers go; contents entries lose their page numbers and dot leaders and
-    are marked as such (`Line.leader`)."""
+def join_pages(pages: list[list[Line]]) -> list[Line]:
+    """The lines of all pages in order; a line that ends in a dot leader (a contents entry
+    outside a table of contents) loses it and its page number and becomes a paragraph of its
+    own (`Line.leader`)."""
     lines = []
-    for page_lines in remove_running_lines(pages):
-        mark_contents(page_lines, page_count)
+    for page_lines in pages:
         for line in page_lines:
             if not line.text:
-                continue
-            if line.leader:
-                lines.append(line)
                 continue
             text, leader = strip_dot_leader(line.text)
             if leader:

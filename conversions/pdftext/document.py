@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ REASONS: dict[str, str] = {
     "not_pdf": "This file is not a PDF.",
     "damaged": "This PDF is damaged and cannot be read.",
     "password": "This PDF is protected by a password. Enter the password to open it.",
-    "no_text": "This PDF has no text to read: its pages are images (scanned pages; OCR is not supported).",
+    "no_text": "This PDF has no text to read: its pages are images (scanned pages), and OCR is not installed here.",
     "empty": "This PDF is empty: it has no pages or no text to read.",
     "too_big": "This PDF is too large to convert.",
     "timeout": "Reading this PDF took too long, so the conversion was stopped.",
@@ -78,6 +78,18 @@ class PdfInfo:
 class Chapter:
     title: str  # spoken at the start; "" for an untitled opening part or a single-part document
     paragraphs: list[str]
+    page: int | None = field(default=None, compare=False)  # where it starts (0-based), if known
+
+
+@dataclass
+class ContentsEntry:
+    """One entry of a printed table of contents, as printed."""
+
+    title: str  # "1.2 Conventions": without its dot leader and page number
+    label: str  # the printed page number, "12" or "xiv"
+    page: int  # the page the entry is printed on (not the page it points to)
+    x0: float = 0.0  # its indent, which tells its level where it has no number
+    bold: bool = False
 
 
 @dataclass
@@ -87,6 +99,9 @@ class Document:
     page_count: int
     chapters: list[Chapter]
     language: str = ""  # the PDF's own /Lang entry, when it has one
+    # The printed table of contents, which is not read aloud (its entries, in order).
+    contents: list[ContentsEntry] = field(default_factory=list)
+    note: str = ""  # for the listener: how its scanned pages were read, when that was a fallback
 
 
 @dataclass
@@ -101,6 +116,8 @@ class Line:
     size: float = 0.0  # height of the line's glyph boxes: the font size, near enough
     page: int = 0
     leader: bool = False  # was a table-of-contents entry (dot leader stripped)
+    font_size: float = 0.0  # the font's size in points, where the text layer says (0: unknown)
+    bold: bool = False
 
     @property
     def has_geometry(self) -> bool:

@@ -4,7 +4,7 @@ pages' characters grouped into visual lines with their geometry (PDFium).
 pypdf opens the file, decrypts it, counts pages and reads the metadata; PDFium gives the text
 layer, because pypdf loses the spaces between words on many real PDFs. Where PDFium itself
 misses spaces (words placed without space characters), the glyphs' positions put them back.
-Pages that are pictures with little text are found here too: a scanned PDF has no text to read.
+Pages that are pictures with little text are found here too: their text is for `ocr` to read.
 """
 
 from __future__ import annotations
@@ -243,10 +243,40 @@ def _is_footnote_mark_position(chars: list[str], i: int) -> bool:
     return not before.isdigit() and before not in "+-−=^"
 
 
+# Bold is read from the font's name and its ForceBold flag. PDFium's font weight is no guide:
+# bash.pdf's Times-Roman weighs 695, fhs-3.0.pdf's Helvetica-Bold 0, TeX's CMBX12 545.
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|cmbx|cmb\d|-bd\b", re.I)
+_FORCE_BOLD = 1 << 18  # the font descriptor's ForceBold flag (PDF 32000-1, table 121)
+
+
+class _FontStyle:
+    """The font size and boldness of a line, from PDFium's font information of its first and
+    last letters (a line of body text that starts with a bold word is not bold)."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.name = ctypes.create_string_buffer(128)
+        self.flags = ctypes.c_int()
+
+    def _bold(self, index: int) -> bool:
+        size = pdfium_c.FPDFText_GetFontInfo(
+            self.handle, index, self.name, len(self.name), ctypes.byref(self.flags)
+        )
+        if size <= 0:
+            return False
+        return bool(self.flags.value & _FORCE_BOLD) or bool(
+            _BOLD_NAME.search(self.name.value.decode("latin-1"))
+        )
+
+    def apply(self, line: Line, first: int, last: int) -> None:
+        line.font_size = max(0.0, pdfium_c.FPDFText_GetFontSize(self.handle, first))
+        line.bold = self._bold(first) and (last == first or self._bold(last))
+
+
 class _LineBuilder:
     """Collects one visual line's characters with their geometry."""
 
-    __slots__ = ("chars", "x0", "x1", "bottom", "top", "heights", "bottoms", "digits")
+    __slots__ = ("chars", "x0", "x1", "bottom", "top", "heights", "bottoms", "digits", "letters")
 
     def __init__(self) -> None:
         self.chars: list[str] = []
@@ -255,8 +285,22 @@ class _LineBuilder:
         self.heights: list[float] = []
         self.bottoms: list[float] = []
         self.digits: list[tuple[int, float, float]] = []  # (position, height, bottom) of digits
+        self.letters: list[int] = []  # PDFium's indices of the first and last letters seen
 
-    def line(self, page: int) -> Line | None:
+    def see_letter(self, index: int) -> None:
+        if not self.letters:
+            self.letters = [index, index]
+        else:
+            self.letters[0] = min(self.letters[0], index)
+            self.letters[1] = max(self.letters[1], index)
+
+    def line(self, page: int, style: _FontStyle | None = None) -> Line | None:
+        line = self._line(page)
+        if line is not None and style is not None and self.letters:
+            style.apply(line, self.letters[0], self.letters[-1])
+        return line
+
+    def _line(self, page: int) -> Line | None:
         chars = self.chars
         if not chars:
             return None
@@ -298,12 +342,17 @@ class _LineBuilder:
 
 
 def _lines_from_chars(
-    text: str, flat: list[float], page: int, stats: list[int] | None = None
+    text: str,
+    flat: list[float],
+    page: int,
+    stats: list[int] | None = None,
+    style: _FontStyle | None = None,
 ) -> list[Line]:
     """Group characters into visual lines, adding the spaces PDFium missed and dropping false ones.
 
     `stats`, when given, gets [glyphs, fixes] added: how many glyphs were looked at and how
-    many spaces between words had to be added or dropped.
+    many spaces between words had to be added or dropped. `style`, when given, sets each
+    line's font size and boldness.
     """
     lines: list[Line] = []
     glyphs = fixes = 0
@@ -313,7 +362,7 @@ def _lines_from_chars(
     pl = pt = pr = pb = 0.0  # the previous glyph's box
     for k, ch in enumerate(text):
         if ch == "\r" or ch == "\n":
-            line = cur.line(page)
+            line = cur.line(page, style)
             if line is not None:
                 lines.append(line)
             cur = _LineBuilder()
@@ -341,7 +390,7 @@ def _lines_from_chars(
             if (mid < pb or mid > pt) and (pmid < bottom or pmid > top):
                 # A new baseline inside one PDFium line: PDFium joins the lines around a
                 # hyphen it recognised; the layout rules want the visual lines back.
-                line = cur.line(page)
+                line = cur.line(page, style)
                 if line is not None:
                     lines.append(line)
                 cur = _LineBuilder()
@@ -377,6 +426,7 @@ def _lines_from_chars(
         if ch.isalpha():
             cur.heights.append(height)
             cur.bottoms.append(bottom)
+            cur.see_letter(k)
         elif ch.isdigit():
             cur.digits.append((len(chars), height, bottom))
         chars.append(ch)
@@ -390,7 +440,7 @@ def _lines_from_chars(
             cur.top = top
         pl, pt, pr, pb = left, top, right, bottom
         has_prev = True
-    line = cur.line(page)
+    line = cur.line(page, style)
     if line is not None:
         lines.append(line)
     if stats is not None:
@@ -403,7 +453,9 @@ _SAMPLES_PER_LINE = 6
 _MARK_CANDIDATE = re.compile(r"(?<=[^\W\d_]|[)\].,;:!?\"'’”])\d|^\s*\d+(?=[^\W\d_])")
 
 
-def _sampled_line(text: str, start: int, end: int, box, page: int) -> Line | None:
+def _sampled_line(
+    text: str, start: int, end: int, box, page: int, style: _FontStyle | None = None
+) -> Line | None:
     segment = text[start:end]
     stripped = segment.strip()
     if not stripped:
@@ -424,9 +476,10 @@ def _sampled_line(text: str, start: int, end: int, box, page: int) -> Line | Non
         if text[k].isalpha():
             cur.heights.append(top - bottom)
             cur.bottoms.append(bottom)
+            cur.see_letter(k)
     if not _MARK_CANDIDATE.search(stripped):
         cur.chars = list(collapse_space(stripped))
-        return cur.line(page)
+        return cur.line(page, style)
     # Digits where a footnote mark could be: measure them (see _LineBuilder.line).
     chars: list[str] = []
     for k in range(first, last + 1):
@@ -441,7 +494,7 @@ def _sampled_line(text: str, start: int, end: int, box, page: int) -> Line | Non
                 cur.digits.append((len(chars), b[1] - b[3], b[3]))
         chars.append(ch)
     cur.chars = chars
-    return cur.line(page)
+    return cur.line(page, style)
 
 
 def _lines_sampled(textpage: pdfium.PdfTextPage, page: int) -> list[Line]:
@@ -457,6 +510,7 @@ def _lines_sampled(textpage: pdfium.PdfTextPage, page: int) -> list[Line]:
     buffer = (ctypes.c_float * 4)()
     rect = ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FS_RECTF))
     get_box = pdfium_c.FPDFText_GetLooseCharBox
+    style = _FontStyle(handle)
 
     def box(k: int) -> tuple[float, float, float, float] | None:
         if not get_box(handle, k, rect):
@@ -477,7 +531,7 @@ def _lines_sampled(textpage: pdfium.PdfTextPage, page: int) -> list[Line]:
                 cuts.append(k)
         cuts.append(end)
         for a, b in zip(cuts, cuts[1:], strict=False):
-            line = _sampled_line(text, a, b, box, page)
+            line = _sampled_line(text, a, b, box, page, style)
             if line is not None:
                 lines.append(line)
     return lines
@@ -520,7 +574,7 @@ def _letters(lines: list[Line]) -> int:
 
 
 @dataclass
-class _PageScan:
+class PageScan:
     """One page's lines, and what tells a scan: few letters, pictures over much of the page."""
 
     lines: list[Line]
@@ -529,7 +583,7 @@ class _PageScan:
     has_objects: bool
 
 
-def _read_page(pdf: pdfium.PdfDocument, index: int, stats: list[int] | None) -> _PageScan:
+def _read_page(pdf: pdfium.PdfDocument, index: int, stats: list[int] | None) -> PageScan:
     """One page's lines and what it holds. `stats` None: measure only a few glyphs per line."""
     page = pdf[index]
     try:
@@ -539,7 +593,7 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, stats: list[int] | None) -> 
                 lines = _lines_sampled(textpage, index)
             else:
                 text, boxes = _page_chars(textpage)
-                lines = _lines_from_chars(text, boxes, index, stats)
+                lines = _lines_from_chars(text, boxes, index, stats, _FontStyle(textpage.raw))
         finally:
             textpage.close()
         letters = _letters(lines)
@@ -547,12 +601,23 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, stats: list[int] | None) -> 
         scanned = False
         if letters < _SCAN_MAX_LETTERS and has_objects:
             scanned = _image_share(page) >= _SCAN_MIN_IMAGE_SHARE
-        return _PageScan(lines, letters, scanned, has_objects)
+        return PageScan(lines, letters, scanned, has_objects)
     finally:
         page.close()
 
 
-def _check_has_text(scans: list[_PageScan]) -> None:
+def pages_without_text(scans: list[PageScan]) -> list[int]:
+    """The pages whose text must be recognised (OCR): pictures with little text on them, and,
+    in a document without a single letter, every page that draws anything (text drawn as
+    shapes)."""
+    if not any(s.letters for s in scans):
+        return [i for i, s in enumerate(scans) if s.has_objects]
+    return [i for i, s in enumerate(scans) if s.scanned]
+
+
+def check_has_text(scans: list[PageScan]) -> None:
+    """Raise PdfError when there is no text to read: blank pages ("empty"), or pages that are
+    pictures of text (a scan) to a document that cannot be recognised here ("no_text")."""
     letters = sum(s.letters for s in scans)
     if letters == 0:
         if any(s.has_objects for s in scans):
@@ -566,11 +631,46 @@ def _check_has_text(scans: list[_PageScan]) -> None:
         )
 
 
-def read_pages(path: Path, password: str | None) -> list[list[Line]]:
-    """The visual lines of every page, in PDFium's reading order.
+_SAMPLED_PAGES = 40  # looked at by `is_scanned`, spread over the document
 
-    Raises PdfError when PDFium cannot open the file, sees no pages, or finds no text to read
-    (blank pages, or pictures with little text: a scan).
+
+def is_scanned(path: Path, password: str | None = None) -> bool:
+    """Would this PDF have no text to read without OCR (see `check_has_text`)? A quick look
+    for the upload form: the letters of the text layer and the pictures of at most
+    `_SAMPLED_PAGES` pages, without their lines."""
+    pdf = _open_pdfium(path, password)
+    try:
+        count = len(pdf)
+        step = max(1, count / _SAMPLED_PAGES)
+        scans = []
+        for index in sorted({int(k * step) for k in range(min(count, _SAMPLED_PAGES))}):
+            page = pdf[index]
+            try:
+                textpage = page.get_textpage()
+                letters = sum(map(str.isalpha, textpage.get_text_range()))
+                textpage.close()
+                has_objects = pdfium_c.FPDFPage_CountObjects(page.raw) > 0
+                scanned = (
+                    letters < _SCAN_MAX_LETTERS
+                    and has_objects
+                    and _image_share(page) >= _SCAN_MIN_IMAGE_SHARE
+                )
+                scans.append(PageScan([], letters, scanned, has_objects))
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    try:
+        check_has_text(scans)
+    except PdfError as error:
+        return error.reason == "no_text"
+    return False
+
+
+def read_pages(path: Path, password: str | None) -> list[PageScan]:
+    """Every page's visual lines, in PDFium's reading order, and what tells a scan.
+
+    Raises PdfError when PDFium cannot open the file or sees no pages.
     """
     pdf = _open_pdfium(path, password)
     try:
@@ -595,8 +695,7 @@ def read_pages(path: Path, password: str | None) -> list[list[Line]]:
             except Exception as exc:
                 # One unreadable page should not cost the whole book.
                 logger.warning("page %d of %s unreadable: %r", index + 1, path, exc)
-                scans.append(_PageScan([], 0, False, False))
+                scans.append(PageScan([], 0, False, False))
     finally:
         pdf.close()
-    _check_has_text(scans)
-    return [scan.lines for scan in scans]
+    return scans

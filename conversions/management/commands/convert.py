@@ -76,7 +76,8 @@ class Command(BaseCommand):
                 result = convert_pdf(
                     pdf, workdir, voice=voice, rate=rate, processes=processes,
                     progress=bar.update, password=password,
-                    on_plan=lambda plan: bar.say(describe(plan)), lexicon=lexicon,
+                    on_plan=lambda plan: bar.say(describe(plan)), on_ocr=bar.recognised,
+                    lexicon=lexicon,
                 )  # fmt: skip
                 bar.done()
                 save_beside(result, output)
@@ -140,18 +141,31 @@ class ProgressBar:
         self.stream, self.width = stream, width
         self.tty = stream.isatty()
         self.shown = -1
+        self.stage = ""  # after the percentage while scanned pages are recognised
 
-    def update(self, percent: float) -> None:
+    def update(self, percent: float, *, again: bool = False) -> None:
         percent = int(percent)
-        if percent <= self.shown or (not self.tty and percent // 10 == self.shown // 10):
+        if not again and (
+            percent <= self.shown or (not self.tty and percent // 10 == self.shown // 10)
+        ):
             return
         self.shown = percent
         if self.tty:
             filled = self.width * percent // 100
-            self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}%")
+            bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}%"
+            self.stream.write(f"\r\033[K{bar}{self.stage}")
         else:
             self.stream.write(f"{percent}%\n")
         self.stream.flush()
+
+    def recognised(self, done: int, total: int) -> None:
+        """OCR, page by page: "recognising scanned pages: 3 of 40" beside the bar."""
+        self.stage = f"  recognising scanned pages: {done} of {total}" if done < total else ""
+        if self.tty:
+            self.update(max(0, self.shown), again=True)
+        elif done == 0 or done == total or done % 10 == 0:
+            self.stream.write(f"recognising scanned pages: {done} of {total}\n")
+            self.stream.flush()
 
     def say(self, line: str) -> None:
         """A line of its own above the bar."""
