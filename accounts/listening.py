@@ -16,8 +16,10 @@ from django.db import transaction
 from conversions import speech
 from conversions.normalize import (
     MAX_ENTRIES,
+    NORMALIZE_VERSION,
     Substitution,
     format_lexicon,
+    lexicon_fingerprint,
     parse_lexicon,
     validate_substitution,
 )
@@ -56,6 +58,18 @@ def lexicon_for(user: User | None) -> list[Substitution]:
     if user is not None:
         rows += Pronunciation.objects.filter(user=user).order_by("pk")
     return [as_substitution(row) for row in rows]
+
+
+def spoken_with(user: User | None, voice_id: str) -> str:
+    """What, besides the text, the voice and the rate, shapes what a book by `user` says when
+    read by `voice_id`: the text rules' version and the pronunciation pairs that apply to the
+    voice's language. Reused audio must match it."""
+    try:
+        language = speech.get_voice(voice_id).language
+    except speech.UnknownVoice:
+        return ""
+    pairs = lexicon_fingerprint(lexicon_for(user), language)
+    return f"rules {NORMALIZE_VERSION}; pairs {pairs or 'none'}"
 
 
 def export_text(user: User) -> str:

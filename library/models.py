@@ -103,6 +103,10 @@ class AudiobookDetails(models.Model):
     voice = models.CharField(
         max_length=200, blank=True, default="", help_text="The voice that reads its audio."
     )
+    spoken_with = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="A hash of the pronunciation lists and text rules its audio was spoken with.",
+    )  # fmt: skip
     reading_note = models.CharField(
         max_length=500, blank=True, default="",
         help_text="Why its language or voice is a fallback, for the listener.",

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import listening
 from conversions import speech
 from conversions.models import ConversionJob
 from conversions.queue import queue_turn_of, work_folder
@@ -128,8 +129,8 @@ def voice_that_would_read(choice: str, language: str) -> str:
 
 def reusable_source(book: Audiobook) -> Audiobook | None:
     """A finished book whose audio `book` can have: the same uploaded file (its content
-    hash), read by the voice `book` would get, at today's TTS_RATE. Its owner's books only,
-    unless REUSE_AUDIO_ACROSS_USERS."""
+    hash), read by the voice `book` would get, at today's TTS_RATE, with the pronunciation
+    lists `book`'s owner has now. Its owner's books only, unless REUSE_AUDIO_ACROSS_USERS."""
     details = AudiobookDetails.objects.filter(audiobook=book).first()
     if details is None or not details.content_hash:
         return None
@@ -151,7 +152,12 @@ def reusable_source(book: Audiobook) -> Audiobook | None:
             continue
         # The same file has the same language, so "auto" would pick what it picked, unless
         # the voices installed have changed since.
-        if voice_that_would_read(details.voice_choice, made.language) == made.voice:
+        # The same pronunciation lists too: its owner's own pairs, or another's, would say
+        # the book's words otherwise.
+        if (
+            voice_that_would_read(details.voice_choice, made.language) == made.voice
+            and listening.spoken_with(book.user, made.voice) == made.spoken_with
+        ):
             return source
     return None
 
@@ -181,7 +187,8 @@ def reuse_audio(book: Audiobook) -> ConversionJob | None:
         defaults={
             "duration": made.duration, "audio_size": made.audio_size, "chapters": made.chapters,
             "language": made.language, "voice": made.voice, "reading_note": made.reading_note,
-            "rate": made.rate, "reused": True, "reused_from": source,
+            "rate": made.rate, "spoken_with": made.spoken_with, "reused": True,
+            "reused_from": source,
         },
     )  # fmt: skip
     Audiobook.objects.filter(pk=book.pk).update(

@@ -134,3 +134,15 @@ def test_someone_elses_finished_file_is_not_reused_unless_allowed(converted, cli
     # The page says it was reused, and names no one else's book.
     assert "Same file as an earlier conversion; audio reused." in theirs.page
     assert "First copy" not in theirs.page
+
+
+def test_an_upload_is_not_reused_when_the_pronunciation_list_changed(owner, user, converted):
+    """The same file, voice and rate, but its owner has since asked for a word to be said
+    otherwise: the old audio says it the old way, so the book is converted anew."""
+    from accounts.models import Pronunciation
+
+    Pronunciation.objects.create(user=user, written="Lorem", spoken="lore em")
+    second = upload(owner)
+    assert second.status == "pending"
+    Pronunciation.objects.all().delete()
+    assert upload(owner).status == "completed"  # the list as it was: reused again

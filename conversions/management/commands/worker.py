@@ -249,6 +249,7 @@ class Command(BaseCommand):
         }
         details.update(language=result.language, voice=result.voice, reading_note=result.note)
         details["rate"] = settings.TTS_RATE
+        details["spoken_with"] = listening.spoken_with(book.user, result.voice)
         if result.page_count:
             details["page_count"] = result.page_count
         if result.author:
