@@ -334,6 +334,14 @@ class _ChapterOrderID3(ID3):
         )
 
 
+def chapter_name(title: str, number: int, any_titled: bool) -> str:
+    """The name a chapter goes by in the MP3 and on the book's page alike: its own title, else
+    "Beginning" for an untitled opening before titled chapters, else "Part N"."""
+    if title:
+        return title
+    return "Beginning" if number == 1 and any_titled else f"Part {number}"
+
+
 def write_audiobook(
     chapters: list[ChapterAudio],
     out_path: Path,
@@ -367,6 +375,7 @@ def write_audiobook(
         tags.add(TLAN(encoding=3, text=[language]))
     tags.add(TLEN(encoding=3, text=[str(_ms(total_samples, rate))]))
     ids = [f"ch{i}" for i in range(1, len(chapters) + 1)]
+    any_titled = any(chapter.title for chapter in chapters)
     if chapters:
         tags.add(
             CTOC(
@@ -376,7 +385,9 @@ def write_audiobook(
                 sub_frames=[TIT2(encoding=3, text=["Chapters"])],
             )
         )
-    for element_id, chapter, (start, end) in zip(ids, chapters, spans, strict=True):
+    for number, (element_id, chapter, (start, end)) in enumerate(
+        zip(ids, chapters, spans, strict=True), 1
+    ):
         tags.add(
             CHAP(
                 element_id=element_id,
@@ -385,7 +396,9 @@ def write_audiobook(
                 # 0xFFFFFFFF: "use the times"; byte offsets would break on any re-tagging
                 start_offset=0xFFFFFFFF,
                 end_offset=0xFFFFFFFF,
-                sub_frames=[TIT2(encoding=3, text=[chapter.title or f"Chapter {element_id[2:]}"])],
+                sub_frames=[
+                    TIT2(encoding=3, text=[chapter_name(chapter.title, number, any_titled)])
+                ],
             )
         )
 

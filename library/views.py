@@ -25,9 +25,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import listening
 from audiobooker.disk import is_disk_full
 from conversions import samples, speech
+from conversions.audio import chapter_name
 from conversions.models import ConversionJob
 
-from . import estimates, services, streaming, uploads
+from . import estimates, services, streaming, transcripts, uploads
 from .access import books_of, get_book_for_user
 from .forms import ConvertForm, LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook
@@ -240,6 +241,7 @@ def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
         "reused_from": reused_from(details, request.user),
         "reading": reading_of(details),
         "chapters": chapters,
+        "cues": transcripts.transcript_of(book) if book.audio_path else [],
         # A book being converted again keeps its finished audio until the new one is done.
         "playable": bool(book.audio_path),
         "rename_form": rename_form or RenameForm(initial={"title": book.title}),
@@ -297,9 +299,7 @@ def chapter_list(chapters) -> list[dict]:
     listed = []
     for number, chapter in enumerate(chapters, 1):
         start = float(chapter.get("start") or 0)
-        title = chapter.get("title") or (
-            "Beginning" if number == 1 and titled else f"Part {number}"
-        )
+        title = chapter_name(chapter.get("title") or "", number, titled)
         listed.append({"title": title, "start": start, "start_display": format_duration(start)})
     return listed
 

@@ -261,7 +261,7 @@ def test_player_chapters_speed_transcript_resume_and_rename(page, live_server):
     expect(page.locator('.cue[aria-current="true"]')).to_have_text("Sentence 1.")
 
     # A chapter jumps there, and the transcript follows.
-    page.get_by_role("button", name=re.compile("The Carpet-Bag")).click()
+    page.get_by_role("link", name=re.compile("The Carpet-Bag")).click()
     wait_for_time(page, "t >= 30 && t < 40")
     expect(page.locator('.chapter[aria-current="true"]')).to_contain_text("The Carpet-Bag")
     expect(page.locator('.cue[aria-current="true"]')).to_have_text("Sentence 11.")
@@ -280,7 +280,7 @@ def test_player_chapters_speed_transcript_resume_and_rename(page, live_server):
     # Speed.
     speed = page.get_by_label("Speed")
     assert [o.strip() for o in speed.locator("option").all_inner_texts()] == [
-        "0.75×", "1×", "1.25×", "1.5×", "1.75×", "2×",
+        "0.5×", "0.75×", "1×", "1.25×", "1.5×", "1.75×", "2×", "2.5×", "3×",
     ]  # fmt: skip
     speed.select_option("1.75")
     assert page.evaluate("document.querySelector('audio').playbackRate") == 1.75

@@ -1,10 +1,18 @@
-// The audiobook player: skip buttons, playback speed, chapters that seek, the position
-// remembered per book (localStorage) and resumed on return, and a transcript panel built from
-// the <track>'s WebVTT cues with the sentence being read highlighted (select one to seek).
-// The <audio> element with its own controls works without any of this.
+// The audiobook player. Without JavaScript the page has the <audio> element's own controls,
+// chapters as links to the MP3 at their time (#t=) and the transcript as text. This module
+// hides those controls behind a compact bar that stays on screen (position: sticky) while the
+// chapters or transcript scroll: play/pause, back 15 s / forward 30 s, previous/next chapter,
+// the chapter's name and time left, a seek bar with chapter ticks, speed (remembered), a sleep
+// timer; keyboard shortcuts (? lists them); the Media Session (lock screens, headsets); the
+// position per book in localStorage. The transcript lives in transcript.js.
+
+import { announce } from "./announce.js";
+import { formatTime, lastStartingBefore, setUpTranscript } from "./transcript.js";
 
 const SAVE_EVERY_MS = 1000;
 const SPEED_KEY = "audiobooker:speed";
+const RESTART_CHAPTER_AFTER = 3; // s: "previous chapter" first goes back to this one's start
+const FIELDS = "input, select, textarea, [contenteditable]:not([contenteditable='false'])";
 
 const root = document.querySelector("[data-player]");
 if (root) setUp(root);
@@ -26,21 +34,25 @@ function recall(key) {
   }
 }
 
-function formatTime(seconds) {
-  const total = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
-
 function setUp(root) {
   const audio = root.querySelector("audio");
-  let currentCue = null; // the highlighted sentence and chapter
-  let currentChapter = null;
-  const positionKey = `audiobooker:position:${root.dataset.book}`;
+  const bar = root.querySelector("[data-controls]");
+  const field = (name) => bar.querySelector(`[data-${name}]`);
+  const duration = () => (Number.isFinite(audio.duration) ? audio.duration : Number(field("seek").max) || 0);
+
+  audio.controls = false; // the bar replaces them
+  bar.hidden = false;
+
+  const seek = (seconds, play = false) => {
+    const end = duration() || Infinity;
+    audio.currentTime = Math.min(Math.max(0, seconds), end);
+    if (play && audio.paused) audio.play().catch(() => {});
+  };
+  const skip = (seconds) => seek(audio.currentTime + seconds);
+  const toggle = () => (audio.paused ? audio.play().catch(() => {}) : audio.pause());
 
   // ---- position: resume, then remember -------------------------------------------------------
+  const positionKey = `audiobooker:position:${root.dataset.book}`;
   let resumed = false;
   const resume = () => {
     const saved = Number.parseFloat(recall(positionKey));
@@ -51,7 +63,6 @@ function setUp(root) {
   };
   if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) resume();
   else audio.addEventListener("loadedmetadata", resume, { once: true });
-
   let lastSave = 0;
   const save = () => {
     if (resumed && audio.currentTime > 0) store(positionKey, audio.currentTime.toFixed(1));
@@ -68,21 +79,110 @@ function setUp(root) {
   window.addEventListener("pagehide", save);
   audio.addEventListener("ended", () => store(positionKey, null)); // next time: from the start
 
-  const seek = (seconds, play = true) => {
-    const end = Number.isFinite(audio.duration) ? audio.duration : Infinity;
-    audio.currentTime = Math.min(Math.max(0, seconds), end);
-    if (play && audio.paused) audio.play().catch(() => {});
+  // ---- chapters ------------------------------------------------------------------------------
+  const chapters = [...root.querySelectorAll(".chapter[data-start]")].map((link) => ({
+    link,
+    start: Number(link.dataset.start),
+    title: link.querySelector(".chapter-title").textContent.trim(),
+  }));
+  const chapterAt = (time) => lastStartingBefore(chapters, time);
+  const chapterEnd = (index) => chapters[index + 1]?.start ?? duration();
+  root.querySelector(".chapters")?.addEventListener("click", (event) => {
+    const link = event.target.closest(".chapter[data-start]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    seek(Number(link.dataset.start), true);
+  });
+  const stepChapter = (step) => {
+    if (!chapters.length) return;
+    const at = chapterAt(audio.currentTime);
+    let to = at + step;
+    if (step < 0 && at >= 0 && audio.currentTime - chapters[at].start > RESTART_CHAPTER_AFTER) to = at;
+    if (to >= chapters.length) return;
+    seek(chapters[Math.max(0, to)].start);
   };
 
-  // ---- skip and speed ------------------------------------------------------------------------
-  const controls = root.querySelector("[data-controls]");
-  controls.hidden = false;
-  for (const button of controls.querySelectorAll("[data-skip]")) {
-    button.addEventListener("click", () => {
-      seek(audio.currentTime + Number(button.dataset.skip), false);
-    });
+  // ---- the bar -------------------------------------------------------------------------------
+  for (const button of bar.querySelectorAll("[data-skip]")) {
+    button.addEventListener("click", () => skip(Number(button.dataset.skip)));
   }
-  const speed = controls.querySelector("[data-speed]");
+  for (const button of bar.querySelectorAll("[data-chapter-step]")) {
+    button.hidden = chapters.length < 2;
+    button.addEventListener("click", () => stepChapter(Number(button.dataset.chapterStep)));
+  }
+  const play = field("play");
+  play.addEventListener("click", toggle);
+  const showPlaying = () => {
+    const playing = !audio.paused;
+    root.classList.toggle("is-playing", playing);
+    field("play-label").textContent = playing ? "Pause" : "Play";
+    field("play-icon").textContent = playing ? "⏸" : "▶";
+  };
+  audio.addEventListener("play", showPlaying);
+  audio.addEventListener("pause", showPlaying);
+
+  const range = field("seek");
+  let dragging = false;
+  range.addEventListener("input", () => {
+    dragging = true;
+    field("elapsed").textContent = formatTime(Number(range.value));
+  });
+  range.addEventListener("change", () => {
+    dragging = false;
+    seek(Number(range.value));
+  });
+
+  const drawTicks = () => {
+    const total = duration();
+    const ticks = field("ticks");
+    if (!total || ticks.childElementCount) return;
+    for (const chapter of chapters.slice(1)) {
+      const tick = document.createElement("span");
+      tick.style.left = `${(100 * chapter.start) / total}%`;
+      ticks.append(tick);
+    }
+  };
+
+  let shownChapter = -2;
+  const chapterChanged = (index) => {
+    for (const [i, chapter] of chapters.entries()) {
+      if (i === index) chapter.link.setAttribute("aria-current", "true");
+      else chapter.link.removeAttribute("aria-current");
+    }
+    field("now-chapter").textContent = chapters[index]?.title || root.dataset.title;
+    updateMetadata(index);
+  };
+  const showTime = () => {
+    const time = audio.currentTime;
+    const total = duration();
+    if (total) {
+      range.max = String(Math.ceil(total));
+      field("total").textContent = formatTime(total);
+    }
+    if (!dragging) {
+      range.value = String(Math.floor(time));
+      field("elapsed").textContent = formatTime(time);
+    }
+    range.setAttribute("aria-valuetext", `${formatTime(time)} of ${formatTime(total)}`);
+    const index = chapterAt(time);
+    if (index !== shownChapter) {
+      shownChapter = index;
+      chapterChanged(index);
+    }
+    field("chapter-left").textContent =
+      index >= 0 ? `${formatTime(chapterEnd(index) - time)} left in chapter` : "";
+  };
+  audio.addEventListener("timeupdate", showTime);
+  audio.addEventListener("seeked", showTime);
+  audio.addEventListener("durationchange", () => {
+    drawTicks();
+    showTime();
+  });
+  if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) drawTicks();
+  showTime();
+
+  // ---- speed ---------------------------------------------------------------------------------
+  const speed = field("speed");
   const applySpeed = (value) => {
     const rate = Number(value);
     if (!(rate > 0)) return;
@@ -101,157 +201,142 @@ function setUp(root) {
   // Loading new data resets the rate in some browsers.
   audio.addEventListener("loadedmetadata", () => applySpeed(speed.value));
 
-  // ---- chapters ------------------------------------------------------------------------------
-  const chapters = [...root.querySelectorAll(".chapter[data-start]")].map((button) => {
-    button.disabled = false;
-    const start = Number(button.dataset.start);
-    button.addEventListener("click", () => seek(start));
-    return { button, start };
+  // ---- sleep timer ---------------------------------------------------------------------------
+  const sleep = field("sleep");
+  const sleepLeft = field("sleep-left");
+  let sleepAt = 0; // Date.now() to pause at, or 0
+  let sleepAtTime = -1; // audio time to pause at (end of chapter), or -1
+  const sleepOff = () => {
+    sleepAt = 0;
+    sleepAtTime = -1;
+    sleep.value = "";
+    sleepLeft.textContent = "";
+  };
+  const fallAsleep = () => {
+    audio.pause();
+    sleepOff();
+    announce("Sleep timer: paused.");
+  };
+  sleep.addEventListener("change", () => {
+    sleepAt = 0;
+    sleepAtTime = -1;
+    sleepLeft.textContent = "";
+    if (sleep.value === "chapter") {
+      const index = chapterAt(audio.currentTime);
+      sleepAtTime = index >= 0 ? chapterEnd(index) : duration();
+    } else if (sleep.value) {
+      sleepAt = Date.now() + Number(sleep.value) * 60_000;
+    }
+  });
+  audio.addEventListener("timeupdate", () => {
+    if (sleepAtTime >= 0 && audio.currentTime >= sleepAtTime - 0.25) fallAsleep();
+  });
+  window.setInterval(() => {
+    if (!sleepAt) return;
+    const left = (sleepAt - Date.now()) / 1000;
+    if (left <= 0) fallAsleep();
+    else sleepLeft.textContent = `${formatTime(left)} left`;
+  }, 1000);
+
+  // ---- transcript and announcements ----------------------------------------------------------
+  const transcript = setUpTranscript(root, audio, seek);
+  let announceTimer = 0;
+  const sayWhere = () => {
+    // After a jump or a pause, not during playback: the voice is already saying the sentence.
+    window.clearTimeout(announceTimer);
+    announceTimer = window.setTimeout(() => {
+      const index = chapterAt(audio.currentTime);
+      const where = [chapters[index]?.title, transcript.current()].filter(Boolean).join(": ");
+      if (where) announce(audio.paused ? `Paused. ${where}` : where);
+    }, 600);
+  };
+  audio.addEventListener("seeked", sayWhere);
+  audio.addEventListener("pause", sayWhere);
+
+  // ---- keyboard shortcuts --------------------------------------------------------------------
+  const help = root.querySelector("[data-shortcuts]");
+  const showHelp = () => {
+    if (!help.open) help.showModal();
+  };
+  root.querySelector("[data-shortcuts-open]").addEventListener("click", showHelp);
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target instanceof Element ? event.target : document.body;
+    if (target.closest(FIELDS) || help.open) return;
+    const onControl = target.closest("button, a, summary, audio");
+    let action = null;
+    switch (event.key) {
+      case " ":
+        if (!onControl) action = toggle; // Space on a button presses that button
+        break;
+      case "k":
+        action = toggle;
+        break;
+      case "ArrowLeft":
+        action = event.shiftKey ? () => stepChapter(-1) : () => skip(-15);
+        break;
+      case "ArrowRight":
+        action = event.shiftKey ? () => stepChapter(1) : () => skip(30);
+        break;
+      case "j":
+        action = () => stepChapter(-1);
+        break;
+      case "l":
+        action = () => stepChapter(1);
+        break;
+      case "?":
+        action = showHelp;
+        break;
+    }
+    if (!action) return;
+    event.preventDefault();
+    action();
   });
 
-  // ---- transcript ----------------------------------------------------------------------------
-  const panel = root.querySelector("[data-transcript]");
-  let cues = []; // [{start, end, el}], sorted by start
-  let userScrolledAt = 0;
-  panel.addEventListener("wheel", () => (userScrolledAt = Date.now()), { passive: true });
-  panel.addEventListener("touchmove", () => (userScrolledAt = Date.now()), { passive: true });
-
-  const showCues = (list) => {
-    if (!list.length) return;
-    const items = document.createElement("ol");
-    items.className = "cues";
-    cues = list.map(({ start, end, text }) => {
-      const li = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "cue";
-      button.dataset.start = String(start);
-      button.title = formatTime(start);
-      button.textContent = text;
-      button.addEventListener("click", () => seek(start));
-      li.append(button);
-      items.append(li);
-      return { start, end, el: button };
+  // ---- Media Session: lock screens, headsets, notification areas --------------------------
+  function updateMetadata(index) {
+    if (!("mediaSession" in navigator) || typeof MediaMetadata !== "function") return;
+    const cover = root.dataset.cover;
+    navigator.mediaSession.metadata = new MediaMetadata({
+      title: root.dataset.title,
+      artist: root.dataset.author || "",
+      album: chapters[index]?.title || "",
+      artwork: cover ? [{ src: cover, sizes: "512x512", type: "image/png" }] : [],
     });
-    panel.replaceChildren(items);
-    highlight();
-  };
-
-  const track = root.querySelector("track");
-  let loaded = false;
-  const fromTrack = () => {
-    if (loaded) return;
-    // cue.text is the cue's raw markup ("Fish &amp; Chips"); getCueAsHTML() is the browser's
-    // own WebVTT parse of it, whose text is what the sentence says.
-    const list = [...(track.track.cues || [])].map((cue) => ({
-      start: cue.startTime,
-      end: cue.endTime,
-      text: cue.getCueAsHTML().textContent.trim(),
-    }));
-    if (list.length) {
-      loaded = true;
-      showCues(list);
-    }
-  };
-  const fromFetch = async () => {
-    if (loaded) return;
-    try {
-      const response = await fetch(track.src, { credentials: "same-origin" });
-      if (!response.ok) throw new Error(String(response.status));
-      const list = parseVtt(await response.text());
-      if (!loaded && list.length) {
-        loaded = true;
-        showCues(list);
+  }
+  if ("mediaSession" in navigator) {
+    const session = navigator.mediaSession;
+    const handle = (action, handler) => {
+      try {
+        session.setActionHandler(action, handler);
+      } catch {
+        // This browser does not know the action.
       }
-    } catch {
-      panel.querySelector("[data-transcript-note]").textContent =
-        "The transcript could not be loaded.";
-    }
-  };
-  if (track && track.track) {
-    track.track.mode = "hidden"; // load the cues without drawing captions
-    if (track.readyState === HTMLTrackElement.LOADED) fromTrack();
-    track.addEventListener("load", fromTrack);
-    track.addEventListener("error", fromFetch);
-    // Browsers that never load a track for <audio>: read the file ourselves.
-    window.setTimeout(() => loaded || fromFetch(), 3000);
-  } else {
-    fromFetch();
-  }
-
-  // ---- following the playback ----------------------------------------------------------------
-
-  function lastStartingBefore(list, time) {
-    let lo = 0;
-    let hi = list.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid].start <= time + 0.01) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
+    };
+    handle("play", () => audio.play().catch(() => {}));
+    handle("pause", () => audio.pause());
+    handle("stop", () => audio.pause());
+    handle("seekbackward", (details) => skip(-(details?.seekOffset || 15)));
+    handle("seekforward", (details) => skip(details?.seekOffset || 30));
+    handle("seekto", (details) => seek(details.seekTime));
+    handle("previoustrack", () => stepChapter(-1));
+    handle("nexttrack", () => stepChapter(1));
+    const position = () => {
+      const total = duration();
+      session.playbackState = audio.paused ? "paused" : "playing";
+      if (!total || !session.setPositionState) return;
+      try {
+        session.setPositionState({
+          duration: total,
+          playbackRate: audio.playbackRate,
+          position: Math.min(audio.currentTime, total),
+        });
+      } catch {
+        // A position past a duration not yet known: the next update fixes it.
       }
-    }
-    return found;
-  }
-
-  function highlight() {
-    const time = audio.currentTime;
-    const ci = lastStartingBefore(cues, time);
-    const cue = ci >= 0 && time < cues[ci].end + 0.5 ? cues[ci] : null;
-    if (cue !== currentCue) {
-      currentCue?.el.removeAttribute("aria-current");
-      cue?.el.setAttribute("aria-current", "true");
-      currentCue = cue;
-      if (cue && Date.now() - userScrolledAt > 4000) {
-        // Scroll the panel only (never the page) to keep the sentence in view.
-        const top = cue.el.offsetTop; // the panel is the positioned parent
-        if (top < panel.scrollTop || top + cue.el.offsetHeight > panel.scrollTop + panel.clientHeight) {
-          panel.scrollTop = Math.max(0, top - panel.clientHeight / 3);
-        }
-      }
-    }
-    const hi = lastStartingBefore(chapters, time);
-    const chapter = hi >= 0 ? chapters[hi] : null;
-    if (chapter !== currentChapter) {
-      currentChapter?.button.removeAttribute("aria-current");
-      chapter?.button.setAttribute("aria-current", "true");
-      currentChapter = chapter;
+    };
+    for (const name of ["play", "pause", "seeked", "ratechange", "durationchange"]) {
+      audio.addEventListener(name, position);
     }
   }
-  audio.addEventListener("timeupdate", highlight);
-  audio.addEventListener("seeked", highlight);
-}
-
-// Cue text is WebVTT markup: tags (<v Name>, <c.loud>, <00:01.000>) and character references
-// (&amp;, &lt;, &#8212;). Decoded in one pass, so that a PDF's own "&amp;" stays "&amp;".
-function cueText(markup) {
-  if (typeof VTTCue === "function") {
-    return new VTTCue(0, 1, markup).getCueAsHTML().textContent; // the browser's WebVTT parser
-  }
-  // Without VTTCue: drop the tags, then the HTML parser decodes the references (a document
-  // from DOMParser runs no scripts and loads nothing).
-  const html = new DOMParser().parseFromString(markup.replace(/<[^>]*>/g, ""), "text/html");
-  return html.body.textContent;
-}
-
-// A small WebVTT reader for the fallback: cue timings and text, nothing else.
-function parseVtt(text) {
-  const seconds = (stamp) => {
-    const parts = stamp.trim().split(":").map(Number);
-    return parts.reduce((total, part) => total * 60 + part, 0);
-  };
-  const cues = [];
-  for (const block of text.replace(/\r\n?/g, "\n").split(/\n{2,}/)) {
-    const lines = block.split("\n");
-    const at = lines.findIndex((line) => line.includes("-->"));
-    if (at < 0) continue;
-    const [start, rest] = lines[at].split("-->");
-    const end = rest.trim().split(/\s+/)[0];
-    const body = cueText(lines.slice(at + 1).join(" ")).trim();
-    if (body) cues.push({ start: seconds(start), end: seconds(end), text: body });
-  }
-  return cues;
 }
