@@ -160,10 +160,13 @@ def upload(request):
             messages.success(request, f"“{books[0].title}” is ready: its audio is reused.")
         else:
             messages.success(
-                request, f"“{books[0].title}” is uploaded and waiting to be converted."
+                request,
+                f"“{books[0].title}” is uploaded and waiting to be converted.",
+                extra_tags="waiting",
             )
         return redirect("library:detail", books[0].pk)
-    messages.success(request, uploaded_message(len(books), reused))
+    # "waiting": progress.js takes the message away once none of these books waits any more.
+    messages.success(request, uploaded_message(len(books), reused), extra_tags="waiting")
     return redirect("library:list")
 
 

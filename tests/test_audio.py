@@ -324,3 +324,18 @@ def test_segments_at_two_sample_rates_cannot_be_joined(tmp_path):
 def test_a_rate_that_is_not_mpeg_2_is_refused(tmp_path):
     with pytest.raises(ValueError, match="not an MPEG-2 rate"):
         Mp3SegmentWriter(tmp_path / "x.mp3", sample_rate=44100)
+
+
+def test_untitled_chapters_have_the_names_the_page_shows(tmp_path):
+    from library.views import chapter_list
+
+    chapters = []
+    for c, title in enumerate(("", "Loomings", "")):
+        writer = Mp3SegmentWriter(tmp_path / f"u{c}.mp3", sample_rate=22050)
+        writer.add_chunk([tone(0.3, 22050)])
+        chapters.append(ChapterAudio(title, (f"text {c}",), (writer.close(),)))
+    out = tmp_path / "untitled.mp3"
+    write_audiobook(chapters, out, title="Untitled parts")
+    in_mp3 = [str(frame.sub_frames["TIT2"]) for frame in ID3(out).getall("CHAP")]
+    on_page = [c["title"] for c in chapter_list([{"title": c.title, "start": 0} for c in chapters])]
+    assert in_mp3 == on_page == ["Beginning", "Loomings", "Part 3"]

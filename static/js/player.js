@@ -14,8 +14,15 @@ const SPEED_KEY = "audiobooker:speed";
 const RESTART_CHAPTER_AFTER = 3; // s: "previous chapter" first goes back to this one's start
 const FIELDS = "input, select, textarea, [contenteditable]:not([contenteditable='false'])";
 
-const root = document.querySelector("[data-player]");
-if (root) setUp(root);
+// Sets up the page's player; again after progress.js swapped a new one in.
+export function start() {
+  const root = document.querySelector("[data-player]:not([data-ready])");
+  if (!root) return;
+  root.dataset.ready = "";
+  setUp(root);
+}
+
+start();
 
 function store(key, value) {
   try {
@@ -260,6 +267,7 @@ function setUp(root) {
   };
   root.querySelector("[data-shortcuts-open]").addEventListener("click", showHelp);
   document.addEventListener("keydown", (event) => {
+    if (!root.isConnected) return; // replaced by a newer player
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target instanceof Element ? event.target : document.body;
     if (target.closest(FIELDS) || help.open) return;

@@ -1,8 +1,13 @@
 // Live conversion progress: polls status.json of every element with data-status-url (books
 // waiting or converting) every 2 s and updates its status, progress bar and, when the book is
-// done, its length and size. An element with data-reload-when-done (the detail page) reloads
-// instead, so the player or the error appears. Without JavaScript the page shows the state it
-// was rendered with.
+// done, its length and size. Status changes are said through the page's one polite live region.
+// On the detail page (data-refresh-when-done) a finished book's page is fetched again and its
+// parts marked data-live-part are swapped in place, so the player or the error appears while
+// anything typed elsewhere (a rename) stays. The upload's "... waiting to be converted" message
+// goes once no watched book waits. Without JavaScript the page refreshes itself (a meta refresh
+// in <noscript>).
+
+import { announce } from "./announce.js";
 
 const INTERVAL_MS = 2000;
 const ACTIVE = new Set(["pending", "processing"]);
@@ -23,6 +28,11 @@ function show(el, visible) {
 
 function update(root, state) {
   const status = field(root, "status");
+  if (root.dataset.lastStatus && root.dataset.lastStatus !== state.status) {
+    const title = state.title ? `${state.title}: ` : "";
+    announce(`${title}${state.status_display}${state.error ? `. ${state.error}` : ""}`);
+  }
+  root.dataset.lastStatus = state.status;
   if (status) {
     status.textContent = state.status_display;
     status.className = `status status-${state.status}`;
@@ -69,20 +79,58 @@ async function poll(root) {
     return true; // offline for a moment: try again later
   }
   update(root, state);
+  root.dataset.waiting = String(state.status === "pending");
   if (ACTIVE.has(state.status)) return true;
-  if ("reloadWhenDone" in root.dataset) {
-    window.location.reload();
-  }
+  if ("refreshWhenDone" in root.dataset) await refreshInPlace();
   delete root.dataset.statusUrl;
   return false;
+}
+
+// The finished page's parts (state, player, facts, ...) in place of the current ones.
+async function refreshInPlace() {
+  let fresh;
+  try {
+    const response = await fetch(window.location.href, { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) return;
+    fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  } catch {
+    return; // offline: the status line already says it is done
+  }
+  for (const part of document.querySelectorAll("[data-live-part]")) {
+    const name = part.dataset.livePart;
+    const replacement = fresh.querySelector(`[data-live-part="${name}"]`);
+    if (!replacement) continue;
+    const audio = part.querySelector("audio");
+    if (audio && !audio.paused) continue; // never cut off someone listening
+    part.replaceWith(document.adoptNode(replacement));
+  }
+  if (document.querySelector("[data-player]:not([data-ready])")) {
+    const player = await import("./player.js");
+    player.start();
+  }
+}
+
+function dropWaitingMessage(watched) {
+  if (watched.some((root) => root.dataset.waiting !== "false")) return;
+  for (const message of document.querySelectorAll(".message.waiting")) {
+    const list = message.parentElement;
+    message.remove();
+    if (!list.children.length) list.closest(".messages")?.remove();
+  }
 }
 
 function start() {
   let watched = [...document.querySelectorAll("[data-status-url]")];
   if (!watched.length) return;
+  for (const root of watched) {
+    // The status the page was rendered with: a change from it is announced.
+    const rendered = field(root, "status")?.className.match(/status-(\w+)/);
+    if (rendered) root.dataset.lastStatus = rendered[1];
+  }
   const tick = async () => {
     if (!document.hidden) {
       const keep = await Promise.all(watched.map(poll));
+      dropWaitingMessage(watched);
       watched = watched.filter((_, i) => keep[i]);
     }
     if (watched.length) window.setTimeout(tick, INTERVAL_MS);
