@@ -438,9 +438,21 @@ def test_screenshots_of_the_library_and_the_player(page, live_server, tmp_path):
         expect(page.locator(".cue").first).to_be_visible()
         page.locator(".chapter").nth(2).click()
         wait_for_time(page, f"t >= {chapter['start'] + 1}")
-        page.evaluate("document.querySelector('audio').pause()")
         assert no_sideways_scroll(page), f"the player scrolls sideways on a {name}"
         page.screenshot(path=out / f"player-{name}.png", full_page=True)
+        # Scrolled down the transcript: the player bar stays at the top of the screen.
+        page.evaluate(
+            "() => window.scrollTo(0, document.querySelector('.transcript-panel')"
+            ".getBoundingClientRect().top + window.scrollY - 150)"
+        )
+        bar = page.locator("[data-controls]").bounding_box()
+        assert 0 <= bar["y"] <= 2, f"the player bar scrolled away on a {name}"
+        page.screenshot(path=out / f"player-scrolled-{name}.png")
+        page.evaluate("document.querySelector('audio').pause()")
+
+        page.goto(f"{live_server.url}/accounts/")
+        assert no_sideways_scroll(page), f"the account page scrolls sideways on a {name}"
+        page.screenshot(path=out / f"account-{name}.png", full_page=True)
 
         page.goto(f"{live_server.url}/library/upload/")
         assert no_sideways_scroll(page), f"the upload page scrolls sideways on a {name}"

@@ -123,7 +123,6 @@ function setUp(root) {
     const playing = !audio.paused;
     root.classList.toggle("is-playing", playing);
     field("play-label").textContent = playing ? "Pause" : "Play";
-    field("play-icon").textContent = playing ? "⏸" : "▶";
   };
   audio.addEventListener("play", showPlaying);
   audio.addEventListener("pause", showPlaying);
