@@ -19,6 +19,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
+# With DEBUG on, Django's technical error pages (tracebacks, URL lists) instead of the app's.
+TECHNICAL_ERROR_PAGES = env.bool("TECHNICAL_ERROR_PAGES", default=False)
 
 
 def _secret_key() -> str:
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The app's 404/403/500 pages with DEBUG on too (audiobooker/errors.py).
+    "audiobooker.errors.AppErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Before any view reads the body (the CSRF check does): a request too long to be a valid
     # upload is refused unread, with the upload page when that is where it was going.
