@@ -187,3 +187,47 @@ class PronunciationImportForm(forms.Form):
         if not (cleaned.get("text") or "").strip():
             raise forms.ValidationError("Choose a list file or paste a list.")
         return cleaned
+
+
+class CurrentPasswordMixin:
+    """A form that the account's own password confirms (`user` passed in)."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("This is not your password.")
+        return password
+
+
+class ChangeEmailForm(CurrentPasswordMixin, UniqueEmailMixin, forms.Form):
+    """A new address, normalised and checked like a sign-up's, confirmed by the password."""
+
+    prefix = "email"  # the account page has several password fields
+
+    email = EmailField(
+        label="New email address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    @property
+    def instance(self):  # UniqueEmailMixin compares with the account's own address
+        return self.user
+
+
+class DeleteAccountForm(CurrentPasswordMixin, forms.Form):
+    prefix = "delete"
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Deleting cannot be undone: every audiobook and file of yours goes.",
+    )

@@ -108,3 +108,36 @@ def create_account(address: str, password: str) -> User:
             return User.objects.create_user(address, password)
     except (ValidationError, IntegrityError) as error:
         raise AddressTaken(address) from error
+
+
+def change_email(user: User, address: str) -> None:
+    """Give the account a new address (already normalised and checked by ChangeEmailForm) and
+    tell the old one, so that a change its owner did not make does not go unnoticed."""
+    old = user.email
+    user.email = address
+    user.save(update_fields=["email"])
+    send_mail(
+        "Your Audiobooker address changed",
+        render_to_string("accounts/email_changed_email.txt", {"old": old, "new": address}),
+        None,
+        [old],
+    )
+    log.info("account %s changed its address", user.pk)
+
+
+def delete_account(user: User) -> int:
+    """Delete the account, every book of it with its files (library.services owns those
+    writes), and send a goodbye mail. Returns how many books went."""
+    from library.services import delete_audiobooks  # library depends on accounts, not back
+
+    address, pk = user.email, user.pk
+    books = delete_audiobooks(user.audiobooks.all())
+    user.delete()
+    send_mail(
+        "Your Audiobooker account is deleted",
+        render_to_string("accounts/goodbye_email.txt", {"address": address, "books": books}),
+        None,
+        [address],
+    )
+    log.info("account %s deleted with %d books", pk, books)
+    return books

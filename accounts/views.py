@@ -15,7 +15,7 @@ from pathlib import Path
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -32,7 +32,9 @@ from conversions.normalize import MAX_ENTRIES, LexiconError
 from . import listening, services
 from .addresses import normalize_email
 from .forms import (
+    ChangeEmailForm,
     ChoosePasswordForm,
+    DeleteAccountForm,
     LoginForm,
     PasswordResetForm,
     PreferencesForm,
@@ -277,6 +279,8 @@ def account_context(request, **forms) -> dict:
         "server_pronunciations": Pronunciation.objects.filter(user=None).count(),
         "voice_label": speech_voice_label(preferences.voice if preferences else ""),
         "max_pairs": MAX_ENTRIES,
+        "email_form": forms.get("email_form") or ChangeEmailForm(user=request.user),
+        "delete_form": forms.get("delete_form") or DeleteAccountForm(user=request.user),
     }
 
 
@@ -299,6 +303,33 @@ def account_page(request, status=200, **forms):
 @require_safe
 def account(request):
     return account_page(request)
+
+
+@login_required
+@require_POST
+def change_email(request):
+    form = ChangeEmailForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return account_page(request, 422, email_form=form)
+    services.change_email(request.user, form.cleaned_data["email"])
+    messages.success(request, f"You now sign in as {request.user.email}.")
+    return redirect("accounts:account")
+
+
+@login_required
+@require_POST
+def delete_account(request):
+    form = DeleteAccountForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return account_page(request, 422, delete_form=form)
+    user = request.user
+    logout(request)
+    books = services.delete_account(user)
+    messages.success(
+        request,
+        f"Your account is deleted, with its {books} audiobook{'s' if books != 1 else ''}. Goodbye!",
+    )
+    return redirect("home")
 
 
 @login_required
