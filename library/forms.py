@@ -130,7 +130,8 @@ class UploadForm(forms.Form):
     title = TitleField(
         max_length=500,
         required=False,
-        help_text="For a single file. Left empty: the PDF's own title, or its file name.",
+        help_text="Left empty: the PDF's own title, or its file name. With several files it goes "
+        "before each one's own title.",
     )
     password = forms.CharField(
         label="PDF password",
@@ -150,6 +151,8 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user  # whose queue the upload joins (MAX_QUEUED_PER_USER)
         self.needs_password = False  # the page opens the password field when this is set
+        # Files of a batch that were refused while others were taken: (file name, why).
+        self.refused: list[tuple[str, str]] = []
         self._temporary = []  # decrypted copies, removed by close()
 
     def clean(self):
@@ -166,16 +169,21 @@ class UploadForm(forms.Form):
             try:
                 pdfs.append(self.check_pdf(upload, password))
             except forms.ValidationError as error:
+                self.refused.append((upload.name, " ".join(error.messages)))
                 for message in error.messages:
                     # With several files, say which one each problem is about.
                     errors.append(f"{upload.name}: {message}" if several else message)
-        if errors:
+        if not pdfs:
             self.add_error("pdf", errors)
             self.close()
             return cleaned
+        # In a batch, the good PDFs are taken; the view names the refused ones.
         title = cleaned.get("title")
-        if title and len(pdfs) == 1:
+        if title and len(pdfs) == 1 and not several:
             pdfs[0].title = title
+        elif title:
+            for pdf in pdfs:
+                pdf.title = f"{title} – {pdf.title}"[:500]
         for pdf, words in zip(
             pdfs, wordcount.count_words([text_source(p) for p in pdfs]), strict=True
         ):

@@ -154,6 +154,8 @@ def upload(request):
         return out_of_space(request, context)
     finally:
         form.close()
+    for name, why in form.refused:
+        messages.error(request, f"“{name}” was not uploaded: {why}")
     reused = sum(book.status == Audiobook.Status.COMPLETED for book in books)
     if len(books) == 1:
         if reused:

@@ -131,13 +131,14 @@ def test_upload_several_pdfs_at_once(owner, settings):
         "/library/upload/",
         {
             "pdf": [pdf_upload("minimal-document.pdf"), pdf_upload("pdflatex-4-pages.pdf")],
-            "title": "Ignored with several files",
+            "title": "Course",
         },
     )
     assert response.status_code == 302 and response.url == "/library/"
     books = {b.title: b for b in Audiobook.objects.all()}
-    assert set(books) == {"minimal-document", "pdflatex-4-pages"}
-    assert books["pdflatex-4-pages"].details.page_count == 4
+    # A title typed with several files goes before each one's own.
+    assert set(books) == {"Course – minimal-document", "Course – pdflatex-4-pages"}
+    assert books["Course – pdflatex-4-pages"].details.page_count == 4
     assert ConversionJob.objects.count() == 2
     assert len(media_files(settings)) == 2
     assert "2 PDFs are uploaded" in owner.get("/library/").content.decode()
@@ -238,14 +239,34 @@ def test_no_file_is_422(owner, settings):
     assert_nothing_kept(settings)
 
 
-def test_one_bad_file_among_several_keeps_none_and_names_it(owner, settings):
+def test_one_bad_file_among_several_keeps_the_good_ones_and_names_it(owner, settings):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # the good one arrives as a temporary file
     response = owner.post(
-        "/library/upload/", {"pdf": [pdf_upload("minimal-document.pdf"), non_pdf("bad.pdf")]}
+        "/library/upload/",
+        {"pdf": [pdf_upload("minimal-document.pdf"), non_pdf("bad.pdf")]},
+        follow=True,
     )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "“bad.pdf” was not uploaded: This file is not a PDF." in page
+    assert "“minimal-document” is uploaded and waiting to be converted." in page
+    assert [b.title for b in Audiobook.objects.all()] == ["minimal-document"]
+    assert len(media_files(settings)) == 1
+
+
+def test_every_file_of_a_batch_refused_keeps_none_and_names_them(owner, settings):
+    response = owner.post("/library/upload/", {"pdf": [non_pdf("a.pdf"), non_pdf("b.pdf")]})
     assert response.status_code == 422
-    assert "bad.pdf: This file is not a PDF." in response.content.decode()
+    page = response.content.decode()
+    assert "a.pdf: This file is not a PDF." in page and "b.pdf: This file is not a PDF." in page
+    assert "Choose the files again" in page
     assert_nothing_kept(settings)
+
+
+def test_no_file_chosen_does_not_ask_to_choose_them_again(owner):
+    page = owner.post("/library/upload/", {"title": "x"}).content.decode()
+    assert "Choose at least one PDF file." in page
+    assert "Choose the files again" not in page
 
 
 def test_a_storage_failure_half_way_keeps_nothing(

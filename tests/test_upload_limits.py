@@ -157,13 +157,29 @@ def test_a_file_past_the_limit_is_cut_off_as_it_streams(owner, settings, tmp_pat
 
 
 @pytest.mark.django_db
-def test_one_file_too_large_among_several_refuses_the_upload(
+def test_one_file_too_large_among_several_keeps_the_others_and_names_it(
     owner, settings, tmp_path, upload_temp
 ):
     settings.MAX_UPLOAD_MB = 1
     small = exact_size_pdf(tmp_path / "small.pdf", 200_000)
     large = big_pdf(tmp_path / "large.pdf", 3)
-    response = owner.post("/library/upload/", {"pdf": [pdf_file(small), pdf_file(large)]})
+    response = owner.post(
+        "/library/upload/", {"pdf": [pdf_file(small), pdf_file(large)]}, follow=True
+    )
+    assert (
+        "“large.pdf” was not uploaded: This file is too large (3.0\xa0MB); the limit is 1 MB."
+        in (response.content.decode())
+    )
+    assert all(written <= 1 * MB for written in WRITTEN)
+    assert [book.original_file_name for book in Audiobook.objects.all()] == ["small.pdf"]
+
+
+@pytest.mark.django_db
+def test_every_file_too_large_refuses_the_upload(owner, settings, tmp_path, upload_temp):
+    settings.MAX_UPLOAD_MB = 1
+    large = big_pdf(tmp_path / "large.pdf", 3)
+    larger = big_pdf(tmp_path / "larger.pdf", 4)
+    response = owner.post("/library/upload/", {"pdf": [pdf_file(large), pdf_file(larger)]})
     assert response.status_code == 413
     assert "large.pdf: This file is too large (3.0\xa0MB); the limit is 1 MB." in (
         response.content.decode()

@@ -1,15 +1,15 @@
 // The drop zone: the file input itself takes dropped files (that part needs no JavaScript);
-// this adds a highlight while dragging, lists the chosen files, keeps a file dropped beside the
-// box from replacing the page, and says that the title applies to a single file only.
+// this adds a highlight while dragging, lists the chosen files, clears the errors about files
+// chosen before, keeps a file dropped beside the box from replacing the page, and says how the
+// title applies to several files.
 
 const input = document.querySelector("input[type=file].dropzone");
 if (input) {
   const list = document.querySelector("[data-chosen]");
   const titleField = document.querySelector(".title-field");
-  const titleInput = titleField?.querySelector("input");
   const note = document.createElement("p");
   note.className = "helptext";
-  note.textContent = "Several files: each audiobook takes its title from its own PDF.";
+  note.textContent = "Several files: a title typed here goes before each PDF's own title.";
   note.hidden = true;
   titleField?.append(note);
 
@@ -29,10 +29,20 @@ if (input) {
     );
     list.hidden = files.length === 0;
     const several = files.length > 1;
-    if (titleInput) titleInput.disabled = several;
     note.hidden = !several;
   };
-  input.addEventListener("change", showChosen);
+  const clearErrors = () => {
+    // The errors were about the files chosen before; these are new ones.
+    const field = input.closest(".field");
+    field?.classList.remove("has-error");
+    field?.querySelectorAll(".errorlist, [data-choose-again]").forEach((el) => el.remove());
+    input.removeAttribute("aria-invalid");
+    document.querySelector(".form-errors")?.remove();
+  };
+  input.addEventListener("change", () => {
+    clearErrors();
+    showChosen();
+  });
 
   const zone = input;
   for (const type of ["dragenter", "dragover"]) {
