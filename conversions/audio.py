@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lameenc
-from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TLAN, TLEN, TPE1, CTOCFlags
+from mutagen.id3 import APIC, CHAP, CTOC, ID3, TALB, TCON, TIT2, TLAN, TLEN, TPE1, CTOCFlags
 
 SAMPLE_WIDTH = 2  # bytes, signed 16-bit little-endian
 MPEG2_SAMPLE_RATES = (16000, 22050, 24000)  # 576 samples a frame; the voices' own rates
@@ -350,13 +350,15 @@ def write_audiobook(
     author: str = "",
     album: str | None = None,
     language: str = "",
+    cover: bytes | None = None,
 ) -> float:
     """Join the chapters' MP3 segments into `out_path` with tags and ID3 chapters.
 
     Tags: TIT2 title, TPE1 author, TALB album (default: the title), TCON "Audiobook", TLAN the
     language (ISO 639-2, as ID3 wants it: "eng", "rus"), TLEN, and one CHAP per chapter (its
     title, exact start/end in ms) under a top-level ordered CTOC. ID3v2.3, because more players
-    and apps read chapters from 2.3 than from 2.4.
+    and apps read chapters from 2.3 than from 2.4. `cover`, a PNG, becomes the front cover
+    (APIC type 3) that players and lock screens show.
     Returns the total duration in seconds. The file appears only when complete.
     """
     rate = _check_segments(chapters)
@@ -374,6 +376,8 @@ def write_audiobook(
     if language:
         tags.add(TLAN(encoding=3, text=[language]))
     tags.add(TLEN(encoding=3, text=[str(_ms(total_samples, rate))]))
+    if cover:
+        tags.add(APIC(encoding=3, mime="image/png", type=3, desc="Cover", data=cover))
     ids = [f"ch{i}" for i in range(1, len(chapters) + 1)]
     any_titled = any(chapter.title for chapter in chapters)
     if chapters:

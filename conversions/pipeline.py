@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import audio, pdftext, speech
+from . import audio, cover, pdftext, speech
 from .language import LanguageGuess, book_language, count_words, iso_639_2
 
 Progress = Callable[[float], None]
@@ -73,6 +73,7 @@ class ConversionResult:
     language: str = ""  # the book's language ("en", "ru", a PDF's "en-gb")
     voice: str = ""  # the id of the voice that read it
     note: str = ""  # for the listener: why the language or the voice is a fallback
+    cover: Path | None = None  # the first page as a PNG; None when it gives no picture
 
 
 @dataclass(frozen=True)
@@ -255,9 +256,10 @@ def convert_pdf(
         raise ConversionError(SPEECH_FAILED) from error
 
     mp3, vtt = workdir / "book.mp3", workdir / "book.vtt"
+    front = cover.write_cover(pdf, workdir / "cover.png", password)
     duration = audio.write_audiobook(
         spoken_chapters, mp3, title=title, author=doc.author,
-        language=iso_639_2(plan.language.code),
+        language=iso_639_2(plan.language.code), cover=front.read_bytes() if front else None,
     )  # fmt: skip
     audio.write_webvtt(spoken_chapters, vtt)
     starts = [start / 1000 for start, _ in audio.chapter_times(spoken_chapters)]
@@ -274,6 +276,7 @@ def convert_pdf(
         language=plan.language.code,
         voice=plan.voice.id,
         note=plan.note,
+        cover=front,
     )
 
 

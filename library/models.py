@@ -15,6 +15,16 @@ def transcript_name_for(audio_name: str) -> str:
     return str(PurePosixPath(audio_name).with_suffix(".vtt"))
 
 
+def cover_name_for(audio_name: str) -> str:
+    """The cover's storage name (the PDF's first page, a PNG, when it had one): beside the MP3."""
+    return str(PurePosixPath(audio_name).with_suffix(".png"))
+
+
+def audio_file_names(audio_name: str) -> list[str]:
+    """The MP3 and every file that goes with it: kept, shared and removed together."""
+    return [audio_name, transcript_name_for(audio_name), cover_name_for(audio_name)]
+
+
 def pdf_upload_name(book, filename):
     # Never a path built from the uploaded name: the book's own UUID names the file.
     return f"pdfs/{book.pk}.pdf"
@@ -75,6 +85,11 @@ class Audiobook(models.Model):
     def transcript_name(self) -> str:
         """Storage name of the WebVTT captions: no column for it, so it sits beside the MP3."""
         return transcript_name_for(self.audio_path.name) if self.audio_path else ""
+
+    @property
+    def cover_name(self) -> str:
+        """Storage name of the cover; the file exists only when the first page gave one."""
+        return cover_name_for(self.audio_path.name) if self.audio_path else ""
 
 
 class AudiobookDetails(models.Model):

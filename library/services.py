@@ -35,7 +35,7 @@ from conversions import speech
 from conversions.models import ConversionJob
 from conversions.queue import queue_turn_of, work_folder
 
-from .models import Audiobook, AudiobookDetails, transcript_name_for
+from .models import Audiobook, AudiobookDetails, audio_file_names
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ def storage_names(book: Audiobook) -> list[str]:
     """Every file in storage that belongs to `book`."""
     names = [book.pdf_path.name]
     if book.audio_path:
-        names += [book.audio_path.name, book.transcript_name]
+        names += audio_file_names(book.audio_path.name)
     return [name for name in names if name]
 
 
@@ -304,15 +304,16 @@ def delete_audiobooks(books) -> int:
 def still_named(names) -> set[str]:
     """Those of `names` (audio files and their captions) that some book still names."""
     audio = Audiobook.objects.filter(audio_path__in=names).values_list("audio_path", flat=True)
-    return {kept for name in audio for kept in (name, transcript_name_for(name))}
+    return {kept for name in audio for kept in audio_file_names(name)}
 
 
-def store_audio(job_id, mp3: Path, vtt: Path) -> str:
-    """Store a finished job's MP3 and captions, named after the job (a conversion never
-    overwrites audio in use); returns the MP3's storage name. Nothing is left half-way."""
+def store_audio(job_id, mp3: Path, vtt: Path, cover: Path | None = None) -> str:
+    """Store a finished job's MP3, captions and cover (when the first page gave one), named
+    after the job (a conversion never overwrites audio in use); returns the MP3's storage name.
+    Nothing is left half-way."""
     names = []
     try:
-        for path in (mp3, vtt):
+        for path in (mp3, vtt, cover) if cover else (mp3, vtt):
             with open(path, "rb") as f:
                 names.append(store_file(f"audio/{job_id}{path.suffix}", File(f)))
     except BaseException:
@@ -324,7 +325,7 @@ def store_audio(job_id, mp3: Path, vtt: Path) -> str:
 def release_audio(audio_name: str) -> None:
     """Remove an MP3 (and its captions) that a book no longer uses, unless another book still
     shares it. Called after the change that stopped using it has committed."""
-    names = [audio_name, transcript_name_for(audio_name)]
+    names = audio_file_names(audio_name)
     remove_files([name for name in names if name not in still_named(names)])
 
 
@@ -359,7 +360,7 @@ def sweep_orphans(min_age: timedelta | None = None) -> dict[str, int]:
     for pdf, audio in Audiobook.objects.values_list("pdf_path", "audio_path").iterator():
         named.add(pdf)
         if audio:
-            named.update((audio, transcript_name_for(audio)))
+            named.update(audio_file_names(audio))
     files = 0
     for folder in ("pdfs", "audio"):
         try:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<uuid:pk>/", views.detail, name="detail"),
     path("<uuid:pk>/audio.mp3", views.audio, name="audio"),
     path("<uuid:pk>/transcript.vtt", views.transcript, name="transcript"),
+    path("<uuid:pk>/cover", views.cover, name="cover"),
     path("<uuid:pk>/status.json", views.status, name="status"),
     path("<uuid:pk>/rename/", views.rename, name="rename"),
     path("<uuid:pk>/retry/", views.retry, name="retry"),

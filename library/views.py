@@ -28,7 +28,7 @@ from conversions import samples, speech
 from conversions.audio import chapter_name
 from conversions.models import ConversionJob
 
-from . import estimates, services, streaming, transcripts, uploads
+from . import covers, estimates, services, streaming, transcripts, uploads
 from .access import books_of, get_book_for_user
 from .forms import ConvertForm, LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook
@@ -247,6 +247,7 @@ def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
         "reading": reading_of(details),
         "chapters": chapters,
         "cues": transcripts.transcript_of(book) if book.audio_path else [],
+        "cover_type": "image/png" if has_cover(book) else "image/svg+xml",
         # A book being converted again keeps its finished audio until the new one is done.
         "playable": bool(book.audio_path),
         "rename_form": rename_form or RenameForm(initial={"title": book.title}),
@@ -449,6 +450,32 @@ def audio(request, pk):
     if response.status_code == 416:
         return response  # nothing was sent: no download name, nothing to cache
     return for_the_owner(request, book, response)
+
+
+def has_cover(book) -> bool:
+    """Whether the conversion stored a picture of the first page (else the cover is drawn)."""
+    try:
+        return bool(book.cover_name) and default_storage.exists(book.cover_name)
+    except OSError:
+        return False
+
+
+@login_required
+@require_safe
+def cover(request, pk):
+    """The book's cover: its first page (PNG) when the conversion kept one, else a typographic
+    cover (SVG) from its title and author."""
+    book = get_book_for_user(request, pk)
+    if has_cover(book):
+        response = FileResponse(
+            default_storage.open(book.cover_name, "rb"), content_type="image/png"
+        )
+    else:
+        details = details_of(book)
+        svg = covers.typographic_cover(book.title, details.author if details else "")
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"  # a new conversion may bring a new one
+    return response
 
 
 @login_required

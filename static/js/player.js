@@ -308,7 +308,7 @@ function setUp(root) {
       title: root.dataset.title,
       artist: root.dataset.author || "",
       album: chapters[index]?.title || "",
-      artwork: cover ? [{ src: cover, sizes: "512x512", type: "image/png" }] : [],
+      artwork: cover ? [{ src: cover, type: root.dataset.coverType || "image/png" }] : [],
     });
   }
   if ("mediaSession" in navigator) {

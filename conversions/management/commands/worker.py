@@ -29,7 +29,7 @@ from conversions import queue
 from conversions.locks import Heartbeat, make_locks
 from conversions.pipeline import ConversionError, Interrupted
 from library import services
-from library.models import Audiobook, AudiobookDetails, transcript_name_for
+from library.models import Audiobook, AudiobookDetails, audio_file_names
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ class Command(BaseCommand):
             heartbeat.stop()
 
     def finish(self, claim, book, result, workdir, started, resumed=False, counted_words=None):
-        audio_name = services.store_audio(claim.job_id, result.mp3, result.vtt)
+        audio_name = services.store_audio(claim.job_id, result.mp3, result.vtt, result.cover)
         seconds = time.monotonic() - started
         details = {
             "duration": result.duration,
@@ -260,7 +260,7 @@ class Command(BaseCommand):
         }  # fmt: skip
         replaced = queue.complete_job(claim, audio_name, details, stats)
         if replaced is None:  # lost while saving: the book is gone, or the job recovered
-            services.remove_files([audio_name, transcript_name_for(audio_name)])
+            services.remove_files(audio_file_names(audio_name))
             self.say(f"job {claim.job_id}: lost before it could be saved; files removed")
         else:
             if replaced:
