@@ -118,6 +118,8 @@ def converted_book(user, pdf_name, title, tmp_path) -> Audiobook:
     with open(result.mp3, "rb") as mp3, open(result.vtt, "rb") as vtt_file:
         book.audio_path = default_storage.save(f"audio/{job.pk}.mp3", ContentFile(mp3.read()))
         default_storage.save(f"audio/{job.pk}.vtt", ContentFile(vtt_file.read()))
+    if result.cover:
+        default_storage.save(f"audio/{job.pk}.png", ContentFile(result.cover.read_bytes()))
     book.save()
     AudiobookDetails.objects.create(
         audiobook=book,
