@@ -374,3 +374,12 @@ class LibraryFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "All")] + list(Audiobook.Status.choices)
     )
+
+
+class BookmarkForm(forms.Form):
+    """A place to come back to; the player fills in where the listener is."""
+
+    position = forms.FloatField(
+        label="At (seconds from the start)", min_value=0, max_value=10 * 24 * 3600
+    )
+    note = forms.CharField(label="Note", max_length=500, required=False)

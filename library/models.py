@@ -158,3 +158,25 @@ class AudiobookDetails(models.Model):
 
     def __str__(self):
         return f"details of {self.audiobook_id}"
+
+
+class Bookmark(models.Model):
+    """A place in a book that its listener marked, with a note; theirs alone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.DB_CASCADE, related_name="+")
+    audiobook = models.ForeignKey(
+        Audiobook, models.DB_CASCADE, related_name="bookmarks", db_index=False
+    )  # idx_bookmarks_book_user starts with it
+    position = models.FloatField(help_text="Seconds into the audio.")
+    note = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "bookmarks"
+        indexes = [
+            # The player's list: one person's bookmarks of one book, in order.
+            models.Index(fields=["audiobook", "user", "position"], name="idx_bookmarks_book_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.audiobook_id} at {self.position:.0f} s"

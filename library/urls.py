@@ -17,6 +17,12 @@ urlpatterns = [
     path("<uuid:pk>/audio.mp3", views.audio, name="audio"),
     path("<uuid:pk>/transcript.vtt", views.transcript, name="transcript"),
     path("<uuid:pk>/cover", views.cover, name="cover"),
+    path("<uuid:pk>/bookmarks/", views.add_bookmark, name="add_bookmark"),
+    path(
+        "<uuid:pk>/bookmarks/<int:bookmark_id>/delete/",
+        views.delete_bookmark,
+        name="delete_bookmark",
+    ),
     path("<uuid:pk>/status.json", views.status, name="status"),
     path("<uuid:pk>/rename/", views.rename, name="rename"),
     path("<uuid:pk>/retry/", views.retry, name="retry"),

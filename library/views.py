@@ -30,8 +30,8 @@ from conversions.models import ConversionJob
 
 from . import covers, estimates, services, streaming, transcripts, uploads
 from .access import books_of, get_book_for_user
-from .forms import ConvertForm, LibraryFilterForm, RenameForm, UploadForm
-from .models import Audiobook
+from .forms import BookmarkForm, ConvertForm, LibraryFilterForm, RenameForm, UploadForm
+from .models import Audiobook, Bookmark
 
 log = logging.getLogger(__name__)
 
@@ -248,12 +248,50 @@ def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
         "chapters": chapters,
         "cues": transcripts.transcript_of(book) if book.audio_path else [],
         "cover_type": "image/png" if has_cover(book) else "image/svg+xml",
+        **bookmarks_context(request, book),
         # A book being converted again keeps its finished audio until the new one is done.
         "playable": bool(book.audio_path),
         "rename_form": rename_form or RenameForm(initial={"title": book.title}),
         "convert_form": convert_form or ConvertForm(initial={"voice": chosen_voice(details)}),
     }
     return render(request, "library/detail.html", context, status=http_status)
+
+
+def bookmarks_context(request, book, form=None) -> dict:
+    marks = Bookmark.objects.filter(audiobook=book, user=request.user).order_by("position")
+    for mark in marks:
+        mark.position_display = format_duration(mark.position) or "0:00"
+    return {"book": book, "bookmarks": marks, "bookmark_form": form or BookmarkForm()}
+
+
+def bookmarks_answer(request, book, form=None, status=200):
+    """The player's bookmarks again: the list alone for the player's fetch, else the page."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        context = bookmarks_context(request, book, form)
+        return render(request, "library/detail.html#bookmarks", context, status=status)
+    if form is not None and form.errors:
+        problems = " ".join(message for errors in form.errors.values() for message in errors)
+        messages.error(request, f"The bookmark was not saved: {problems}")
+    return redirect(reverse("library:detail", args=[book.pk]) + "#bookmarks")
+
+
+@login_required
+@require_POST
+def add_bookmark(request, pk):
+    book = get_book_for_user(request, pk)
+    form = BookmarkForm(request.POST)
+    if not form.is_valid():
+        return bookmarks_answer(request, book, form, status=422)
+    Bookmark.objects.create(user=request.user, audiobook=book, **form.cleaned_data)
+    return bookmarks_answer(request, book)
+
+
+@login_required
+@require_POST
+def delete_bookmark(request, pk, bookmark_id):
+    book = get_book_for_user(request, pk)
+    Bookmark.objects.filter(pk=bookmark_id, audiobook=book, user=request.user).delete()
+    return bookmarks_answer(request, book)
 
 
 def reused_from(details, user) -> Audiobook | None:

@@ -275,3 +275,37 @@ def test_the_detail_page_without_javascript(browser, live_server):
         assert "This page reloads itself every 15 seconds" in source
     finally:
         context.close()
+
+
+def test_bookmarks_with_a_note_saved_on_the_server(page, live_server):
+    from library.models import Bookmark
+
+    page.set_default_timeout(30_000)
+    user = make_user("marker@example.com")
+    book = playable_book(user)
+    log_in(page, live_server, user.email)
+    page.goto(f"{live_server.url}/library/{book.pk}/")
+    expect(page.locator("[data-controls]")).to_be_visible()
+    expect(page.get_by_label("At (seconds from the start)")).to_be_hidden()
+    page.evaluate("document.querySelector('audio').currentTime = 42")
+    wait_for_time(page, "t >= 42")
+    page.evaluate("window.__samePage = true")
+    page.get_by_role("button", name="Bookmark", exact=True).click()
+    note = page.get_by_label("Note")
+    expect(note).to_be_focused()
+    note.fill("Queequeg appears")
+    note.press("Enter")
+    mark = page.locator("a.bookmark")
+    expect(mark).to_have_text(re.compile(r"0:42\s+Queequeg appears"))
+    assert page.evaluate("window.__samePage") is True
+    (saved,) = Bookmark.objects.filter(user=user, audiobook=book)
+    assert saved.note == "Queequeg appears" and saved.position == pytest.approx(42, abs=0.5)
+
+    page.evaluate("document.querySelector('audio').currentTime = 5")
+    wait_for_time(page, "t < 6")
+    mark.click()
+    wait_for_time(page, "t >= 41.5 && t < 44")
+    page.get_by_role("button", name=re.compile("Remove the bookmark at 0:42")).click()
+    expect(page.locator("a.bookmark")).to_have_count(0)
+    expect(page.locator("#announcer")).to_have_text("Bookmark removed.")
+    assert not Bookmark.objects.exists()

@@ -259,6 +259,61 @@ function setUp(root) {
   audio.addEventListener("seeked", sayWhere);
   audio.addEventListener("pause", sayWhere);
 
+  // ---- bookmarks: saved on the server, the list swapped in place ------------------------------
+  const bookmarks = () => root.querySelector("[data-bookmarks]");
+  const prepareBookmarks = () => {
+    const position = bookmarks()?.querySelector(".bookmark-position");
+    if (position) position.hidden = true; // filled in from the player
+  };
+  prepareBookmarks();
+  const showBookmarkAt = () => {
+    const at = bookmarks()?.querySelector("[data-bookmark-at]");
+    if (at) at.textContent = ` at ${formatTime(audio.currentTime)}`;
+  };
+  audio.addEventListener("timeupdate", showBookmarkAt);
+  showBookmarkAt();
+  field("bookmark-here").addEventListener("click", () => {
+    const form = bookmarks()?.querySelector(".bookmark-add");
+    if (!form) return;
+    form.querySelector("[name=position]").value = audio.currentTime.toFixed(1);
+    form.dataset.fixed = ""; // this moment, however long the note takes to type
+    form.querySelector("[name=note]").focus();
+  });
+  root.addEventListener("submit", async (event) => {
+    const form = event.target.closest("[data-bookmark-form]");
+    if (!form) return;
+    event.preventDefault();
+    const position = form.querySelector("[name=position]");
+    if (position && !("fixed" in form.dataset)) position.value = audio.currentTime.toFixed(1);
+    let fresh = null;
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      const html = await response.text();
+      fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-bookmarks]");
+    } catch {
+      fresh = null;
+    }
+    if (!fresh) {
+      announce("The bookmarks could not be saved; try again.");
+      return;
+    }
+    bookmarks().replaceWith(document.adoptNode(fresh));
+    prepareBookmarks();
+    showBookmarkAt();
+    announce(position ? "Bookmark saved." : "Bookmark removed.");
+  });
+  root.addEventListener("click", (event) => {
+    const link = event.target.closest(".bookmark[data-start]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    seek(Number(link.dataset.start), true);
+  });
+
   // ---- keyboard shortcuts --------------------------------------------------------------------
   const help = root.querySelector("[data-shortcuts]");
   const showHelp = () => {
