@@ -79,7 +79,9 @@ def test_convert_and_play_from_s3(s3, client, django_capture_on_commit_callbacks
     assert run_worker(processes=2) == 1
     book.refresh_from_db()
     assert book.status == "completed"
-    assert keys(s3) == {book.pdf_path.name, book.audio_path.name, book.transcript_name}
+    assert keys(s3) == {
+        book.pdf_path.name, book.audio_path.name, book.transcript_name, book.cover_name
+    }  # fmt: skip
     stored = s3.get_object(Bucket=BUCKET, Key=book.audio_path.name)["Body"].read()
 
     client.force_login(user)
@@ -95,6 +97,9 @@ def test_convert_and_play_from_s3(s3, client, django_capture_on_commit_callbacks
     assert client.get(url, HTTP_RANGE=f"bytes={len(stored)}-").status_code == 416
     vtt = client.get(f"/library/{book.pk}/transcript.vtt")
     assert b"".join(vtt.streaming_content).startswith(b"WEBVTT")
+    cover = client.get(f"/library/{book.pk}/cover")
+    assert cover["Content-Type"] == "image/png"
+    assert b"".join(cover.streaming_content).startswith(b"\x89PNG")
 
     with django_capture_on_commit_callbacks(execute=True):
         services.delete_audiobook(book)
