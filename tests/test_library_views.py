@@ -320,7 +320,7 @@ def test_the_list_shows_my_books_newest_first_with_their_state(owner, user):
     assert "Someone else" not in page
 
     def row(book):
-        return re.search(rf'<li class="book"[^>]*>\s*<div class="book-main">\s*<a class="book-title" href="/library/{book.pk}/">.*?</li>', page, re.S).group(0)  # fmt: skip
+        return re.search(rf'<li class="book"[^>]*>\s*<img class="cover"[^>]*>\s*<div class="book-main">\s*<a class="book-title" href="/library/{book.pk}/">.*?</li>', page, re.S).group(0)  # fmt: skip
 
     assert ">Converting<" in row(running)
     assert re.search(r'<progress max="100" value="37"', row(running))
