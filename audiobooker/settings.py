@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "accounts",
     "library",
     "conversions",
+    "feeds",
 ]
 
 MIDDLEWARE = [
@@ -341,6 +342,9 @@ PASSWORD_RESET_MAILS_PER_IP = env.int("PASSWORD_RESET_MAILS_PER_IP", default=10)
 # mails to one address an hour.
 SIGNUP_ATTEMPTS_PER_IP = env.int("SIGNUP_ATTEMPTS_PER_IP", default=10)
 SIGNUP_MAILS_PER_ADDRESS = env.int("SIGNUP_MAILS_PER_ADDRESS", default=3)
+# Requests to one private feed address (the feed, its audio, chapters and transcripts) an hour;
+# past it, 429. Podcast apps poll a feed a few times an hour and fetch audio in ranges.
+FEED_REQUESTS_PER_HOUR = env.int("FEED_REQUESTS_PER_HOUR", default=1000)
 
 LOGGING = {
     "version": 1,
