@@ -137,7 +137,9 @@ def feed(request, token):
                 "size": details.audio_size if details and details.audio_size else None,
                 "language": details.language if details else "",
                 "audio": f"{base}{book.pk}/audio.mp3",
-                "chapters": f"{base}{book.pk}/chapters.json" if details and details.chapters else "",
+                "chapters": f"{base}{book.pk}/chapters.json"
+                if details and details.chapters
+                else "",
                 "transcript": f"{base}{book.pk}/transcript.vtt",
             }
         )
@@ -154,7 +156,9 @@ def feed(request, token):
         "items": items,
         "built": format_datetime(newest, usegmt=True) if newest else "",
     }
-    response = render(request, "feeds/feed.xml", context, content_type="application/rss+xml; charset=utf-8")
+    response = render(
+        request, "feeds/feed.xml", context, content_type="application/rss+xml; charset=utf-8"
+    )
     etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
     last_modified = newest.timestamp() if newest else None
     response["ETag"] = etag
