@@ -6,6 +6,7 @@ most; making a new address replaces the row's token, so the old one stops workin
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class FeedAddress(models.Model):
@@ -22,6 +23,10 @@ class FeedAddress(models.Model):
         max_length=64, help_text="Random; with SECRET_KEY it gives the token back."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When a book left the feed (deleted): its Last-Modified is never older.",
+    )
 
     class Meta:
         db_table = "feed_addresses"
@@ -29,3 +34,10 @@ class FeedAddress(models.Model):
 
     def __str__(self):
         return f"feed address of {self.user_id}"
+
+
+def book_left_the_feed(sender, instance, **kwargs):
+    """post_delete of an Audiobook: its owner's feed changed now. (A whole account deleted by
+    the database's cascade sends no signal, and takes its feed address with it.)"""
+    if instance.user_id:
+        FeedAddress.objects.filter(user_id=instance.user_id).update(changed_at=timezone.now())

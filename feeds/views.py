@@ -120,12 +120,13 @@ def feed(request, token):
     and transcripts; ETag and Last-Modified so that apps polling it mostly get a 304."""
     person = person_for(token)
     base = request.build_absolute_uri(reverse("feeds:feed", args=[token]))
-    items, newest = [], None
+    items = []
+    newest = person.feed_address.changed_at
     for book in episode_books(person):
         details = details_of(book)
         published = book.finished_at or book.updated_at or book.created_at
         changed = max(d for d in (published, book.updated_at) if d is not None)
-        newest = changed if newest is None or changed > newest else newest
+        newest = max(newest, changed)
         items.append(
             {
                 "book": book,
@@ -154,16 +155,15 @@ def feed(request, token):
         "feed_url": base,
         "library_url": request.build_absolute_uri(reverse("library:list")),
         "items": items,
-        "built": format_datetime(newest, usegmt=True) if newest else "",
+        "built": format_datetime(newest, usegmt=True),
     }
     response = render(
         request, "feeds/feed.xml", context, content_type="application/rss+xml; charset=utf-8"
     )
     etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-    last_modified = newest.timestamp() if newest else None
+    last_modified = int(newest.timestamp())
     response["ETag"] = etag
-    if last_modified is not None:
-        response["Last-Modified"] = http_date(last_modified)
+    response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"
     return get_conditional_response(
