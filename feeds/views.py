@@ -7,6 +7,7 @@ counted per token (FEED_REQUESTS_PER_HOUR), since apps poll feeds often and a le
 should not be able to pull the audio without end.
 """
 
+import functools
 import hashlib
 import json
 import time
@@ -17,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -81,14 +82,13 @@ def too_many() -> HttpResponse:
 def limited(view):
     """Answer 429 when person_for found the token over its limit."""
 
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except TooManyRequests:
             return too_many()
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
@@ -96,7 +96,7 @@ def episode_books(person):
     """The person's books with audio, newest first, each with its finishing time."""
     finished = ConversionJob.objects.filter(
         audiobook=OuterRef("pk"), status=ConversionJob.Status.COMPLETED
-    ).order_by("-completed_at")
+    ).order_by(F("completed_at").desc(nulls_last=True))
     return (
         Audiobook.objects.filter(user=person)
         .exclude(audio_path="")
