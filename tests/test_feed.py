@@ -258,3 +258,17 @@ def test_a_deleted_book_changes_the_feed_s_last_modified(library, user):
     response = app.get(url, HTTP_IF_MODIFIED_SINCE=modified)
     assert response.status_code == 200
     assert len(feedparser.parse(response.content).entries) == 1
+
+
+def test_an_administrator_sees_who_has_a_feed_and_can_revoke_it(client, library, user):
+    from accounts.models import User
+
+    client.force_login(User.objects.create_superuser("admin@example.com", "admin-password-1"))
+    listing = client.get("/admin/feeds/feedaddress/")
+    assert listing.status_code == 200 and user.email in listing.content.decode()
+    assert library["token"] not in listing.content.decode()
+    row = FeedAddress.objects.get(user=user)
+    page = client.get(f"/admin/feeds/feedaddress/{row.pk}/change/").content.decode()
+    assert library["token"] not in page and row.seed not in page
+    client.post(f"/admin/feeds/feedaddress/{row.pk}/delete/", {"post": "yes"})
+    assert Client().get(feed_url(library["token"])).status_code == 404
