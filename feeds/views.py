@@ -46,7 +46,8 @@ def within_limit(token: str) -> bool:
 
     A counter per window (not a list of times, as the sign-up limits keep): a podcast app
     fetching audio in ranges makes many requests. Keyed by the token's hash, so the token
-    never reaches the cache.
+    never reaches the cache. (A directory cache adds up without a lock: under concurrent
+    requests the count may fall a little short, which a limit of this size can afford.)
     """
     window = int(time.time() // WINDOW)
     key = f"feeds:requests:{addresses.hash_of(token)[:32]}:{window}"
