@@ -131,6 +131,8 @@ def test_screenshots_of_the_feed_address_and_continue_listening(page, live_serve
         save_position(user, book, position, finished=False)
     save_position(user, books[2], 30.0, finished=True)
     addresses.make_new_address(user)
+    errors = []  # the Content-Security-Policy's refusals among them
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     log_in(page, live_server, user.email)
     for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
@@ -149,3 +151,12 @@ def test_screenshots_of_the_feed_address_and_continue_listening(page, live_serve
         expect(page.locator(".continue-item")).to_have_count(2)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.screenshot(path=out / f"library-continue-{name}.png", full_page=True)
+
+    # The copy button copies the address.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{live_server.url}/accounts/")
+    page.locator("#feed").get_by_role("button", name="Copy").click()
+    expect(page.locator("[data-copy-status]")).to_have_text("Copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{live_server.url}/feed/{addresses.current_token(user)}/"
+    assert errors == []
