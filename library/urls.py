@@ -17,6 +17,7 @@ urlpatterns = [
     path("<uuid:pk>/audio.mp3", views.audio, name="audio"),
     path("<uuid:pk>/transcript.vtt", views.transcript, name="transcript"),
     path("<uuid:pk>/status.json", views.status, name="status"),
+    path("<uuid:pk>/position/", views.position, name="position"),
     path("<uuid:pk>/rename/", views.rename, name="rename"),
     path("<uuid:pk>/retry/", views.retry, name="retry"),
     path("<uuid:pk>/delete/", views.delete, name="delete"),

@@ -1,9 +1,8 @@
-// The audiobook player: skip buttons, playback speed, chapters that seek, the position
-// remembered per book (localStorage) and resumed on return, and a transcript panel built from
-// the <track>'s WebVTT cues with the sentence being read highlighted (select one to seek).
-// The <audio> element with its own controls works without any of this.
+// The audiobook player: skip buttons, playback speed, chapters that seek, and a transcript
+// panel built from the <track>'s WebVTT cues with the sentence being read highlighted (select
+// one to seek). The listening position is position.js's. The <audio> element with its own
+// controls works without any of this.
 
-const SAVE_EVERY_MS = 1000;
 const SPEED_KEY = "audiobooker:speed";
 
 const root = document.querySelector("[data-player]");
@@ -38,35 +37,6 @@ function setUp(root) {
   const audio = root.querySelector("audio");
   let currentCue = null; // the highlighted sentence and chapter
   let currentChapter = null;
-  const positionKey = `audiobooker:position:${root.dataset.book}`;
-
-  // ---- position: resume, then remember -------------------------------------------------------
-  let resumed = false;
-  const resume = () => {
-    const saved = Number.parseFloat(recall(positionKey));
-    if (saved > 0 && (!Number.isFinite(audio.duration) || saved < audio.duration - 1)) {
-      audio.currentTime = saved;
-    }
-    resumed = true;
-  };
-  if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) resume();
-  else audio.addEventListener("loadedmetadata", resume, { once: true });
-
-  let lastSave = 0;
-  const save = () => {
-    if (resumed && audio.currentTime > 0) store(positionKey, audio.currentTime.toFixed(1));
-  };
-  audio.addEventListener("timeupdate", () => {
-    const now = Date.now();
-    if (now - lastSave >= SAVE_EVERY_MS) {
-      lastSave = now;
-      save();
-    }
-  });
-  audio.addEventListener("pause", save);
-  audio.addEventListener("seeked", save);
-  window.addEventListener("pagehide", save);
-  audio.addEventListener("ended", () => store(positionKey, null)); // next time: from the start
 
   const seek = (seconds, play = true) => {
     const end = Number.isFinite(audio.duration) ? audio.duration : Infinity;
