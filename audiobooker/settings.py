@@ -375,6 +375,9 @@ LOGGING = {
     "loggers": {
         "pypdf": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # Django's own console handler (DEBUG only) would print each line a second time beside
+        # the root's: its loggers write through the root alone.
+        "django": {"handlers": [], "level": "INFO"},
         "django.request": {"filters": ["redact_feed_tokens"]},
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
