@@ -39,6 +39,8 @@ keepalive = 5  # behind a proxy that keeps connections open
 # One line per request to stdout, errors to stderr (the service manager keeps them).
 accesslog = "-"
 errorlog = "-"
+# Feed URLs carry a secret token: the access log shows "/feed/[token]/" instead.
+logger_class = "audiobooker.logredact.GunicornLogger"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 # The control socket (gunicorn 25+) is an admin interface Audiobooker does not use; by default

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "accounts",
     "library",
     "conversions",
+    "feeds",
 ]
 
 MIDDLEWARE = [
@@ -345,16 +346,45 @@ PASSWORD_RESET_MAILS_PER_IP = env.int("PASSWORD_RESET_MAILS_PER_IP", default=10)
 # mails to one address an hour.
 SIGNUP_ATTEMPTS_PER_IP = env.int("SIGNUP_ATTEMPTS_PER_IP", default=10)
 SIGNUP_MAILS_PER_ADDRESS = env.int("SIGNUP_MAILS_PER_ADDRESS", default=3)
+# Requests to one private feed address (the feed, its audio, chapters and transcripts) an hour;
+# past it, 429. Podcast apps poll a feed a few times an hour and fetch audio in ranges.
+FEED_REQUESTS_PER_HOUR = env.int("FEED_REQUESTS_PER_HOUR", default=1000)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        # runserver's request lines, as Django's own logging has them.
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # Private feed URLs carry a secret token: hidden in every line that names a request
+    # (audiobooker/logredact.py; gunicorn.conf.py does the same for gunicorn's access log).
+    "filters": {"redact_feed_tokens": {"()": "audiobooker.logredact.RedactFeedTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["redact_feed_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # pypdf reports every odd byte of a PDF; our own messages say what matters to a user.
     # django-axes says INFO on every login; its WARNINGs are the lockouts.
-    "loggers": {"pypdf": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "pypdf": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+        # Django's own console handler (DEBUG only) would print each line a second time beside
+        # the root's: its loggers write through the root alone.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["redact_feed_tokens"]},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }
 
 SILENCED_SYSTEM_CHECKS = [

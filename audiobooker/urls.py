@@ -10,5 +10,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("library/", include("library.urls")),
+    path("feed/", include("feeds.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -180,3 +180,34 @@ class Bookmark(models.Model):
 
     def __str__(self):
         return f"{self.audiobook_id} at {self.position:.0f} s"
+
+
+class ListeningPosition(models.Model):
+    """Where a person is in a book, saved by the player as they listen, so that any browser
+    they sign in from continues there (static/js/position.js; library/positions.py writes it).
+
+    A table of our own: the seed's tables take no new columns. No row: not started.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.DB_CASCADE, related_name="listening_positions"
+    )
+    audiobook = models.ForeignKey(Audiobook, models.DB_CASCADE, related_name="positions")
+    position = models.FloatField(default=0, help_text="Seconds from the start.")
+    finished = models.BooleanField(default=False, help_text="Listened to the end.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "listening_positions"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "audiobook"], name="listening_positions_user_book_key"
+            ),
+        ]
+        indexes = [
+            # The library's "Continue listening": one person's latest unfinished books.
+            models.Index(fields=["user", "-updated_at"], name="listening_positions_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} at {self.position:.0f} s of {self.audiobook_id}"

@@ -24,6 +24,7 @@ urlpatterns = [
         name="delete_bookmark",
     ),
     path("<uuid:pk>/status.json", views.status, name="status"),
+    path("<uuid:pk>/position/", views.position, name="position"),
     path("<uuid:pk>/rename/", views.rename, name="rename"),
     path("<uuid:pk>/retry/", views.retry, name="retry"),
     path("<uuid:pk>/delete/", views.delete, name="delete"),

@@ -28,7 +28,7 @@ from conversions import samples, speech
 from conversions.audio import chapter_name
 from conversions.models import ConversionJob
 
-from . import covers, estimates, services, streaming, transcripts, uploads
+from . import covers, estimates, positions, services, streaming, transcripts, uploads
 from .access import books_of, get_book_for_user
 from .forms import BookmarkForm, ConvertForm, LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook, Bookmark
@@ -110,20 +110,36 @@ def book_list(request):
     page = Paginator(books, BOOKS_PER_PAGE).get_page(request.GET.get("page"))
     detail_url, status_url = url_maker("library:detail"), url_maker("library:status")
     waiting_times = estimates.for_books(page)
+    listened = positions.positions_in(request.user, page)
     for book in page:
         book.state = book_state(book)
+        book.listened = listened.get(book.pk)
         book.state["eta"] = waiting_times.get(book.pk)
         book.url, book.status_url = detail_url(book.pk), status_url(book.pk)
     # The pagination links keep the search and the filter.
     params = request.GET.copy()
     params.pop("page", None)
+    filtered = bool(query or status)
     context = {
         "form": form,
         "page": page,
-        "filtered": bool(query or status),
+        "filtered": filtered,
         "query_string": params.urlencode(),
+        # On the first page of the whole library only: a search is looking for something else.
+        "continuing": [] if filtered or page.number > 1 else continue_listening(request.user),
     }
     return render(request, "library/list.html", context)
+
+
+def continue_listening(user) -> list[dict]:
+    """The "Continue listening" row: started books with their place and length for display."""
+    started = positions.continue_listening(user)
+    detail_url = url_maker("library:detail")
+    for entry in started:
+        entry["url"] = detail_url(entry["book"].pk)
+        entry["position_display"] = format_duration(entry["position"])
+        entry["duration_display"] = format_duration(entry["duration"])
+    return started
 
 
 @login_required
@@ -251,6 +267,7 @@ def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
         **bookmarks_context(request, book),
         # A book being converted again keeps its finished audio until the new one is done.
         "playable": bool(book.audio_path),
+        "listened": positions.position_in(request.user, book),
         "rename_form": rename_form or RenameForm(initial={"title": book.title}),
         "convert_form": convert_form or ConvertForm(initial={"voice": chosen_voice(details)}),
     }
@@ -444,6 +461,27 @@ def status(request, pk):
     waiting_time = estimates.for_books([book]).get(book.pk)
     return JsonResponse(
         {"id": str(book.pk), "title": book.title, **book_state(book), "eta": waiting_time}
+    )
+
+
+@login_required
+@require_POST
+def position(request, pk):
+    """Save where the listener is in the book (static/js/position.js), for every browser."""
+    book = get_book_for_user(request, pk, Audiobook.objects.select_related("details"))
+    if not book.audio_path:
+        raise Http404("This audiobook has no audio yet.")
+    details = details_of(book)
+    form = positions.PositionForm(request.POST, duration=details.duration if details else None)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=422)
+    saved = positions.save_position(request.user, book, **form.cleaned_data)
+    return JsonResponse(
+        {
+            "position": saved.position,
+            "finished": saved.finished,
+            "updated_at": int(saved.updated_at.timestamp() * 1000),
+        }
     )
 
 

@@ -46,9 +46,7 @@ def convert_book(
             if b"POISON" in data:
                 os.kill(os.getpid(), signal.SIGKILL)
             if b"FAIL" in data:
-                raise ConversionError(
-                    "This file has no text layer (scanned pages); OCR is not supported."
-                )
+                raise ConversionError("This PDF is damaged and cannot be read.")
             if should_stop():
                 raise Interrupted()
             chunk = chunks / f"{step}.done"

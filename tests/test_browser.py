@@ -416,8 +416,8 @@ def test_screenshots_of_the_library_and_the_player(page, live_server, tmp_path):
     waiting = make_book(user=user, title="The Pragmatic Programmer")
     make_job(waiting)
     AudiobookDetails.objects.create(audiobook=waiting, page_count=352)
-    failed = make_book(user=user, title="Scanned receipts 2024", status="failed")
-    make_job(failed, status="failed", error_message="This PDF has no text to read: its pages are images (scanned pages; OCR is not supported).")  # fmt: skip
+    failed = make_book(user=user, title="Receipts 2024 (a damaged copy)", status="failed")
+    make_job(failed, status="failed", error_message="This PDF is damaged and cannot be read.")  # fmt: skip
     AudiobookDetails.objects.create(audiobook=failed, page_count=12)
     converting = make_book(user=user, title="Debian Developer's Reference", status="processing")
     make_job(converting, status="running", progress=42)

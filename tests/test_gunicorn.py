@@ -118,7 +118,14 @@ def test_gunicorn_serves_the_health_check_and_hashed_compressed_static_files(ser
     status, headers, body = get(f"{base}/static/{hashed}")
     assert status == 200 and body == original and "Content-Encoding" not in headers
 
+    # A private feed's token never reaches the access log (audiobooker/logredact.py).
+    token = secrets.token_urlsafe(32)
+    status, headers, body = get(f"{base}/feed/{token}/", Referer=f"{base}/feed/{token}/")
+    assert status in (404, 500)  # no such feed (this database has no tables: a 500)
+
     # gunicorn.conf.py was read: threaded workers, each request in the access log on stdout.
     output = log.read_text()
     assert "Using worker: gthread" in output
     assert f"GET /static/{hashed}" in output
+    assert "GET /feed/[token]/" in output
+    assert token not in output

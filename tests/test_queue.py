@@ -64,7 +64,7 @@ def test_a_failing_pdf_fails_its_job_and_the_worker_goes_on(worker):
     bad.refresh_from_db()
     good.refresh_from_db()
     job = bad.jobs.get()
-    assert job.status == "failed" and "OCR is not supported" in job.error_message
+    assert job.status == "failed" and "damaged" in job.error_message
     assert bad.status == "failed" and good.status == "completed"
 
 

@@ -124,3 +124,27 @@ def test_the_bucket_setting_alone_switches_storage_to_s3():
         "books",
         "http://s3.local:9000",
     ], out.stderr
+
+
+def test_the_private_feed_serves_its_episodes_from_s3(s3):
+    import feedparser
+    from django.test import Client
+
+    from feeds import addresses
+    from tests.listening import finished_book
+
+    user = make_user()
+    book = finished_book(user)
+    assert book.audio_path.name in keys(s3)
+    stored = s3.get_object(Bucket=BUCKET, Key=book.audio_path.name)["Body"].read()
+    app = Client()  # a podcast app: no session
+    feed = feedparser.parse(app.get(f"/feed/{addresses.make_new_address(user)}/").content)
+    [entry] = feed.entries
+    assert entry.summary.startswith("Call me Ishmael.")  # read from the transcript in S3
+    [enclosure] = entry.enclosures
+    assert int(enclosure.length) == len(stored)
+    middle = app.get(enclosure.href, HTTP_RANGE="bytes=1000-1999")
+    assert middle.status_code == 206
+    assert b"".join(middle.streaming_content) == stored[1000:2000]
+    vtt = app.get(entry.podcast_transcript["url"])
+    assert b"".join(vtt.streaming_content).startswith(b"WEBVTT")

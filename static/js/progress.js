@@ -107,6 +107,7 @@ async function refreshInPlace() {
   if (document.querySelector("[data-player]:not([data-ready])")) {
     const player = await import("./player.js");
     player.start();
+    await import("./position.js"); // follows the new player's place on the server
   }
 }
 
