@@ -170,6 +170,7 @@ def test_the_transcript_is_one_tab_stop_with_arrow_keys(page, live_server):
         presses += 1
         if page.evaluate("document.activeElement.textContent.includes('Delete this audiobook')"):
             break
+    print(f"{presses} Tab presses from the top of the page to its last control")
     assert presses < 40, f"{presses} Tab presses to get past the transcript"
     assert page.evaluate("document.querySelectorAll('.cue[tabindex=\"0\"]').length") == 1
 
