@@ -3,8 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 # Tesseract's English data (and OSD, which tesseract-ocr brings) for OCR of scanned pages; more
-# languages: apt-get install tesseract-ocr-LANG (README, "Scanned PDFs").
-OS_PACKAGES := espeak-ng libespeak-ng1 tesseract-ocr tesseract-ocr-eng
+# languages: apt-get install tesseract-ocr-LANG (README, "Scanned PDFs"). DejaVu Sans draws the
+# typographic covers (conversions/cover.py).
+OS_PACKAGES := espeak-ng libespeak-ng1 tesseract-ocr tesseract-ocr-eng fonts-dejavu-core
 TEST_OS_PACKAGES := chromium poppler-utils ffmpeg nginx-light tesseract-ocr-rus
 ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=

@@ -256,7 +256,7 @@ def convert_pdf(
         raise ConversionError(SPEECH_FAILED) from error
 
     mp3, vtt = workdir / "book.mp3", workdir / "book.vtt"
-    front = cover.write_cover(pdf, workdir / "cover.png", password)
+    front = cover.write_cover(pdf, workdir / "cover.png", password, title=title, author=doc.author)
     duration = audio.write_audiobook(
         spoken_chapters, mp3, title=title, author=doc.author,
         language=iso_639_2(plan.language.code), cover=front.read_bytes() if front else None,

@@ -1,35 +1,14 @@
-"""The typographic cover of a book whose first page gave no picture (not converted yet, a blank
-or unreadable page): the title and author set on a colour picked from the title, as SVG.
-
-The same title always gets the same colour, so a library of such covers still tells books
-apart at a glance. The text is escaped and wrapped here; the browser sets it in its own sans
-serif font (any script it has a font for).
+"""The typographic cover as SVG, for a book that has no cover file yet (not converted, or no
+font to draw one with): the design of conversions/cover.py's PNG, which the worker makes for a
+blank or unreadable first page. The text is escaped by the template; the browser sets it in
+its own sans serif font (any script it has a font for).
 """
 
-import hashlib
 import textwrap
 
 from django.template.loader import render_to_string
 
-# Backgrounds with white text at WCAG AA contrast (4.5:1 or more).
-PALETTE = ["#2f5d8a", "#6b3e75", "#2e6b3f", "#8a3b2f", "#3d5560", "#5a4a8a", "#7a4f14", "#265f6b"]
-WIDTH, HEIGHT = 384, 512
-MAX_LINES = 6
-
-
-def colour_for(title: str) -> str:
-    digest = hashlib.sha256(title.encode("utf-8")).digest()
-    return PALETTE[digest[0] % len(PALETTE)]
-
-
-def title_lines(title: str) -> list[str]:
-    """The title in lines that fit the cover; a long one ends in an ellipsis."""
-    width = 12 if len(title) <= 48 else 16
-    lines = textwrap.wrap(title, width=width, break_long_words=True) or ["Audiobook"]
-    if len(lines) > MAX_LINES:
-        lines = lines[:MAX_LINES]
-        lines[-1] = lines[-1][: width - 1] + "…"
-    return lines
+from conversions.cover import HEIGHT, WIDTH, colour_for, title_lines
 
 
 def typographic_cover(title: str, author: str = "") -> str:

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from mutagen.id3 import ID3
 
 from conversions.audio import ChapterAudio, Mp3SegmentWriter, write_audiobook
-from conversions.cover import png, render_first_page, write_cover
+from conversions.cover import colour_for, png, render_first_page, write_cover
 from library import services
 from library.models import Audiobook
 from tests.corpus import corpus_pdf
@@ -42,12 +42,29 @@ def test_the_first_page_becomes_a_cover_and_a_blank_one_does_not(tmp_path):
     writer.write(blank)
     assert render_first_page(str(blank)) == b""
     # Through the child process.
-    assert write_cover(blank, tmp_path / "none.png") is None
     out = write_cover(corpus_pdf("GeoTopo-komprimiert.pdf"), tmp_path / "cover.png")
     assert out is not None and out.read_bytes() == data
-    broken = tmp_path / "broken.pdf"
-    broken.write_bytes(b"%PDF-1.4\nnot really\n")
-    assert write_cover(broken, tmp_path / "broken.png") is None
+
+
+@pytest.mark.parametrize("content", ["blank", "broken"])
+def test_a_blank_or_unreadable_first_page_gets_a_typographic_cover(tmp_path, content):
+    pdf = tmp_path / f"{content}.pdf"
+    if content == "blank":
+        writer = pypdf.PdfWriter()
+        writer.add_blank_page(595, 842)
+        writer.write(pdf)
+    else:
+        pdf.write_bytes(b"%PDF-1.4\nnot really\n")
+    title = "Пример: a long title that wraps"
+    out = write_cover(pdf, tmp_path / "cover.png", title=title, author="A. Writer")
+    assert out is not None
+    data = out.read_bytes()
+    assert png_size(data) == (384, 512)
+    pixels = zlib.decompress(data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8])
+    colour = bytes.fromhex(colour_for(title)[1:])
+    corner, middle = pixels[1:4], pixels[(384 * 3 + 1) * 200 :]
+    assert corner == colour  # the title's colour
+    assert b"\xff\xff\xff" in middle  # and white letters on it
 
 
 def test_the_mp3_carries_the_cover(tmp_path):
