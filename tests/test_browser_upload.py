@@ -36,3 +36,24 @@ def test_errors_clear_when_new_files_are_chosen(page, live_server, tmp_path):
     expect(page.get_by_text("Choose the files again")).to_have_count(0)
     expect(page.get_by_text("a title typed here goes before each PDF's own title")).to_be_visible()
     expect(page.get_by_label("Title")).to_be_enabled()
+
+
+def test_the_waiting_message_goes_when_nothing_waits_and_changes_are_announced(page, live_server):
+    from library.models import Audiobook
+
+    page.set_default_timeout(30_000)
+    user = make_user("batch@example.com")
+    log_in(page, live_server, user.email)
+    page.goto(f"{live_server.url}/library/upload/")
+    page.get_by_label("PDF files").set_input_files(
+        [corpus_pdf("minimal-document.pdf"), corpus_pdf("pdflatex-4-pages.pdf")]
+    )
+    page.get_by_role("button", name="Upload").click()
+    message = page.get_by_text("2 PDFs are uploaded and waiting to be converted.")
+    expect(message).to_be_visible()
+    first, second = Audiobook.objects.order_by("created_at")
+    Audiobook.objects.filter(pk=first.pk).update(status="processing")
+    expect(page.locator("#announcer")).to_have_text(f"{first.title}: Converting")
+    expect(message).to_be_visible()  # one still waits
+    Audiobook.objects.filter(pk=second.pk).update(status="processing")
+    expect(message).to_have_count(0)
