@@ -159,7 +159,9 @@ def main(pdfs: list[Path]) -> None:
         for pdf in pdfs:
             chunks = narration_chunks(pdf)
             alone_s, alone_cpu, alone_audio = piper_alone(chunks, cores)
-            print(f"{pdf.name}: Piper alone {alone_s:.1f} s", file=sys.stderr)
+            print(
+                f"{pdf.name}: Piper alone {alone_s:.1f} s, {alone_cpu:.0f} CPU s", file=sys.stderr
+            )
             results = {}
             for voice in (PIPER, ESPEAK):
                 out = Path(tmp) / f"{voice.split(':')[0]}.mp3"
@@ -176,7 +178,8 @@ def main(pdfs: list[Path]) -> None:
                     ]
                 )
                 results[voice] = (seconds, cpu, peak, duration(out))
-                print(f"{pdf.name}: {voice} {seconds:.1f} s, {peak:.0f} MB", file=sys.stderr)
+                print(f"{pdf.name}: {voice} {seconds:.1f} s, {cpu:.0f} CPU s, {peak:.0f} MB",
+                      file=sys.stderr)  # fmt: skip
             rows.append((pdf.name, alone_s, alone_cpu, alone_audio, results))
 
     load = os.getloadavg()[0]
