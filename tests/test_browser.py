@@ -22,7 +22,6 @@ import re  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import lameenc  # noqa: E402
 import pytest  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
@@ -35,6 +34,7 @@ from conversions.pdftext import inspect_pdf  # noqa: E402
 from library.models import Audiobook, AudiobookDetails  # noqa: E402
 from tests.corpus import REPO, corpus_pdf  # noqa: E402
 from tests.factories import PASSWORD, make_book, make_job, make_user  # noqa: E402
+from tests.listening import silent_mp3  # noqa: E402
 from tests.workers import REAL_PIPELINE  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -60,16 +60,6 @@ PHONE = {"width": 390, "height": 844}
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-
-
-def silent_mp3(seconds: int) -> bytes:
-    """A real, playable MP3 of silence (22,050 Hz mono, like the pipeline's)."""
-    encoder = lameenc.Encoder()
-    encoder.set_in_sample_rate(22050)
-    encoder.set_channels(1)
-    encoder.set_bit_rate(32)
-    encoder.set_quality(7)
-    return bytes(encoder.encode(bytes(2 * 22050 * seconds)) + encoder.flush())
 
 
 def vtt(seconds: int, every: int = 3) -> str:
