@@ -12,4 +12,5 @@ urlpatterns = [
     path("<slug:token>/<uuid:pk>/audio.mp3", views.audio, name="audio"),
     path("<slug:token>/<uuid:pk>/chapters.json", views.chapters, name="chapters"),
     path("<slug:token>/<uuid:pk>/transcript.vtt", views.transcript, name="transcript"),
+    path("<slug:token>/<uuid:pk>/cover.png", views.cover, name="cover"),
 ]

@@ -143,6 +143,9 @@ def feed(request, token):
                 if details and details.chapters
                 else "",
                 "transcript": f"{base}{book.pk}/transcript.vtt",
+                # Every conversion keeps a PNG cover; books made before covers answer 404 there
+                # and apps show none (looking each file up would cost a storage call a book).
+                "cover": f"{base}{book.pk}/cover.png",
             }
         )
     for item in items:
@@ -215,6 +218,21 @@ def transcript(request, token, pk):
         raise Http404("The transcript is missing.") from None
     response = FileResponse(file, content_type="text/vtt; charset=utf-8")
     response["Cache-Control"] = "private"
+    return response
+
+
+@require_safe
+@limited
+def cover(request, token, pk):
+    """The episode's artwork: the cover the conversion stored beside the MP3 (a PNG: podcast
+    apps take no SVG)."""
+    book = book_of(person_for(token), pk)
+    try:
+        file = default_storage.open(book.cover_name, "rb")
+    except OSError:
+        raise Http404("This audiobook has no cover picture.") from None
+    response = FileResponse(file, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
     return response
 
 

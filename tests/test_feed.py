@@ -272,3 +272,29 @@ def test_an_administrator_sees_who_has_a_feed_and_can_revoke_it(client, library,
     assert library["token"] not in page and row.seed not in page
     client.post(f"/admin/feeds/feedaddress/{row.pk}/delete/", {"post": "yes"})
     assert Client().get(feed_url(library["token"])).status_code == 404
+
+
+def test_episodes_carry_their_cover_for_the_app_and_only_the_owner_s_token_opens_it(library, user):
+    from django.core.files.base import ContentFile
+
+    book = library["books"][0]
+    picture = b"\x89PNG\r\n\x1a\n a first page"
+    default_storage.save(book.cover_name, ContentFile(picture))
+    app = Client()
+    parsed = feedparser.parse(app.get(feed_url(library["token"])).content)
+    entry = next(e for e in parsed.entries if e.title == book.title)
+    response = app.get(entry.image.href)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == picture
+    assert parsed.feed.image.href.endswith("/cover.png")  # the channel shows the newest book's
+    # A book converted before covers existed has none: 404, and the app shows no picture.
+    other = next(e for e in parsed.entries if e.title != book.title)
+    assert app.get(other.image.href).status_code == 404
+    # Another person's token, a revoked one, or another person's book: 404.
+    stranger = addresses.make_new_address(make_user("stranger@example.com"))
+    assert app.get(entry.image.href.replace(library["token"], stranger)).status_code == 404
+    theirs = library["theirs"]
+    default_storage.save(theirs.cover_name, ContentFile(picture))
+    assert app.get(f"/feed/{library['token']}/{theirs.pk}/cover.png").status_code == 404
+    addresses.make_new_address(user)
+    assert app.get(entry.image.href).status_code == 404
