@@ -309,6 +309,10 @@ WORKER_SHUTDOWN_GRACE = env.float("WORKER_SHUTDOWN_GRACE", default=30.0)
 WORKER_RECOVERY_INTERVAL = env.float("WORKER_RECOVERY_INTERVAL", default=30.0)
 WORKER_RECOVERY_GRACE = env.float("WORKER_RECOVERY_GRACE", default=10.0)
 WORKER_MAX_RETRIES = env.int("WORKER_MAX_RETRIES", default=2)
+# Speak books front to back and publish each finished stretch of audio (library.ReadySegment),
+# so that a book plays while it converts. Off: the whole book first (bench/first_audio.py
+# compares the two).
+LISTEN_WHILE_CONVERTING = env.bool("LISTEN_WHILE_CONVERTING", default=True)
 # The orphan sweep (manage.py cleanup; each worker also runs it every CLEANUP_INTERVAL seconds)
 # leaves files younger than this alone: they may belong to an upload still being saved.
 CLEANUP_INTERVAL = env.float("CLEANUP_INTERVAL", default=3600.0)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import live, views
 
 app_name = "library"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("<uuid:pk>/audio.mp3", views.audio, name="audio"),
     path("<uuid:pk>/transcript.vtt", views.transcript, name="transcript"),
     path("<uuid:pk>/status.json", views.status, name="status"),
+    path("<uuid:pk>/segments/<int:index>.mp3", live.segment, name="segment"),
     path("<uuid:pk>/rename/", views.rename, name="rename"),
     path("<uuid:pk>/retry/", views.retry, name="retry"),
     path("<uuid:pk>/delete/", views.delete, name="delete"),

@@ -27,7 +27,7 @@ from audiobooker.disk import is_disk_full
 from conversions import samples, speech
 from conversions.models import ConversionJob
 
-from . import estimates, services, streaming, uploads
+from . import estimates, live, services, streaming, uploads
 from .access import books_of, get_book_for_user
 from .forms import ConvertForm, LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook
@@ -242,6 +242,8 @@ def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
         "chapters": chapters,
         # A book being converted again keeps its finished audio until the new one is done.
         "playable": bool(book.audio_path),
+        "live": live.listening_live(book),
+        "ready": live.ready_of(book),
         "rename_form": rename_form or RenameForm(initial={"title": book.title}),
         "convert_form": convert_form or ConvertForm(initial={"voice": chosen_voice(details)}),
     }
@@ -399,7 +401,13 @@ def status(request, pk):
     book = get_book_for_user(request, pk, with_newest_job(Audiobook.objects))
     waiting_time = estimates.for_books([book]).get(book.pk)
     return JsonResponse(
-        {"id": str(book.pk), "title": book.title, **book_state(book), "eta": waiting_time}
+        {
+            "id": str(book.pk),
+            "title": book.title,
+            **book_state(book),
+            "eta": waiting_time,
+            "ready": live.ready_of(book),
+        }
     )
 
 
