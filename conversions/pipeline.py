@@ -221,7 +221,11 @@ class _ReadyCounter:
     def __call__(self, chapter: int, segment: audio.AudioSegment) -> None:
         self.on_ready(
             ReadyAudio(
-                self.index, chapter, self.titles[chapter], self.start, segment.duration,
+                self.index,
+                chapter,
+                self.titles[chapter],
+                self.start,
+                segment.duration,
                 segment.mp3_path,
             )  # fmt: skip
         )

@@ -58,7 +58,7 @@ def ready_of(book: Audiobook) -> dict | None:
         for i, _, _, start, d in contiguous
     ]
     chapters: list[dict] = []
-    for i, chapter, title, start, duration in contiguous:
+    for i, chapter, title, start, _ in contiguous:
         if not chapters or chapters[-1]["number"] != chapter + 1:
             if chapters:
                 chapters[-1]["finished"] = True

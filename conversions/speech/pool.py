@@ -257,7 +257,9 @@ def _process_main(
 # --- the parent -------------------------------------------------------------------------------
 
 
-def _growing_ranges(sizes: list[int], target: float, cap: int) -> tuple[list[tuple[int, int]], float]:
+def _growing_ranges(
+    sizes: list[int], target: float, cap: int
+) -> tuple[list[tuple[int, int]], float]:
     """Cut a chapter's chunks front to back into runs of about `target` characters, the target
     doubling after each run up to `cap`; returns the runs and the target for the next chapter."""
     ranges, start, size = [], 0, 0
