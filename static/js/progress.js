@@ -69,8 +69,12 @@ async function poll(root) {
     return true; // offline for a moment: try again later
   }
   update(root, state);
+  // live.js listens: the ready part of a converting book, and the moment it is done.
+  document.dispatchEvent(new CustomEvent("audiobook:status", { detail: state }));
   if (ACTIVE.has(state.status)) return true;
-  if ("reloadWhenDone" in root.dataset) {
+  const done = new CustomEvent("audiobook:done", { detail: state, cancelable: true });
+  // A listener that cancels it (live.js, while playing) moves to the finished audio itself.
+  if ("reloadWhenDone" in root.dataset && document.dispatchEvent(done)) {
     window.location.reload();
   }
   delete root.dataset.statusUrl;

@@ -1,0 +1,254 @@
+// Listening while a book converts. progress.js polls status.json and tells us (the
+// "audiobook:status" event) which segments of the book are ready; they are fetched in order and
+// appended to one Media Source Extensions buffer in "sequence" mode, so the <audio> element
+// plays them as one stream and carries on across each boundary as more arrive. Joined in order
+// the segments are the finished MP3's audio, frame for frame, so when the book is done
+// ("audiobook:done") the finished MP3 is loaded beside it, seeked to the same moment and
+// started as the live stream reaches it: no gap, no lost position. Without MSE (older Safari)
+// the segments play one after another through the element's src. Without JavaScript the page
+// lists the ready chapters as links.
+
+const POSITION_SAVE_MS = 1000;
+const HANDOVER_LEAD = 0.6; // seconds ahead of the live position to prepare the finished MP3
+
+const root = document.querySelector("[data-live]");
+if (root) setUp(root);
+
+function once(target, name) {
+  return new Promise((resolve) => target.addEventListener(name, resolve, { once: true }));
+}
+
+function clock(seconds) {
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
+function storePosition(key, seconds) {
+  try {
+    localStorage.setItem(key, seconds.toFixed(1));
+  } catch {
+    // Private mode or storage full: nothing to remember with.
+  }
+}
+
+// ---- the ready segments as one stream -----------------------------------------------------------
+
+class SegmentStream {
+  // Appends segments in order to a MediaSource's SourceBuffer.
+  constructor(audio) {
+    this.audio = audio;
+    this.queue = []; // segments known, in order
+    this.appended = 0;
+    this.busy = false;
+    this.stopped = false;
+    this.source = new MediaSource();
+    this.opened = once(this.source, "sourceopen").then(() => {
+      this.buffer = this.source.addSourceBuffer("audio/mpeg");
+      this.buffer.mode = "sequence";
+    });
+    audio.src = URL.createObjectURL(this.source);
+  }
+
+  add(segments) {
+    for (const segment of segments.slice(this.queue.length)) this.queue.push(segment);
+    this.pump();
+  }
+
+  async pump() {
+    if (this.busy || this.stopped) return;
+    this.busy = true;
+    try {
+      await this.opened;
+      while (!this.stopped && this.appended < this.queue.length) {
+        const response = await fetch(this.queue[this.appended].url, { credentials: "same-origin" });
+        if (!response.ok) break; // gone (the book finished meanwhile): the handover follows
+        const data = await response.arrayBuffer();
+        if (this.stopped) break;
+        const done = once(this.buffer, "updateend");
+        this.buffer.appendBuffer(data);
+        await done;
+        this.appended += 1;
+        root.dataset.appended = String(this.appended);
+      }
+    } catch (error) {
+      console.warn("live audio:", error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  stop() {
+    this.stopped = true;
+  }
+}
+
+// Without MSE: the element plays one segment, then the next.
+class SegmentPlaylist {
+  constructor(audio) {
+    this.audio = audio;
+    this.queue = [];
+    this.current = -1;
+    this.waiting = false; // at the end of what is ready: go on as soon as more is
+    audio.addEventListener("ended", () => this.next(true));
+  }
+
+  add(segments) {
+    for (const segment of segments.slice(this.queue.length)) this.queue.push(segment);
+    if (this.current < 0) this.next(false);
+    else if (this.waiting) this.next(true);
+  }
+
+  next(play) {
+    if (this.current + 1 >= this.queue.length) {
+      this.waiting = play;
+      return;
+    }
+    this.waiting = false;
+    this.current += 1;
+    this.audio.src = this.queue[this.current].url;
+    if (play) this.audio.play().catch(() => {});
+  }
+
+  // The position in the whole book.
+  get position() {
+    const segment = this.queue[this.current];
+    return segment ? segment.start + this.audio.currentTime : 0;
+  }
+
+  stop() {}
+}
+
+// ---- the page -----------------------------------------------------------------------------------
+
+function renderChapters(list, chapters, seek) {
+  list.replaceChildren(
+    ...chapters.map((chapter) => {
+      const item = document.createElement("li");
+      item.className = "live-chapter";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "chapter";
+      const title = document.createElement("span");
+      title.className = "chapter-title";
+      title.textContent = chapter.finished ? chapter.title : `${chapter.title} (converting)`;
+      const time = document.createElement("span");
+      time.className = "time";
+      time.textContent = chapter.start_display;
+      button.append(title, time);
+      button.addEventListener("click", () => seek(chapter.start));
+      item.append(button);
+      return item;
+    }),
+  );
+}
+
+function setUp(root) {
+  const audio = root.querySelector("[data-live-audio]");
+  const list = root.querySelector("[data-live-chapters]");
+  const readyField = root.querySelector('[data-field="ready"]');
+  const positionKey = `audiobooker:position:${root.dataset.book}`;
+  const useMse = window.MediaSource?.isTypeSupported?.("audio/mpeg");
+  const stream = useMse ? new SegmentStream(audio) : new SegmentPlaylist(audio);
+  let listened = false;
+  let handedOver = false;
+  let lastSave = 0;
+
+  audio.hidden = false;
+  root.dataset.mode = useMse ? "mse" : "playlist";
+  const position = () => (useMse ? audio.currentTime : stream.position);
+  audio.addEventListener("play", () => {
+    listened = true;
+  });
+  audio.addEventListener("timeupdate", () => {
+    const now = Date.now();
+    if (now - lastSave > POSITION_SAVE_MS && position() > 0) {
+      lastSave = now;
+      storePosition(positionKey, position()); // the finished book's player resumes here
+    }
+  });
+
+  function seek(seconds) {
+    if (useMse) {
+      audio.currentTime = seconds;
+      return;
+    }
+    const index = stream.queue.findLastIndex((s) => s.start <= seconds + 0.001);
+    if (index < 0) return;
+    stream.current = index - 1;
+    stream.next(!audio.paused);
+    audio.addEventListener(
+      "loadedmetadata",
+      () => {
+        audio.currentTime = seconds - stream.queue[index].start;
+      },
+      { once: true },
+    );
+  }
+
+  function show(ready) {
+    if (!ready || handedOver) return;
+    if (ready.segments.length) root.hidden = false;
+    readyField.textContent = ready.seconds_display;
+    root.dataset.readySeconds = String(ready.seconds);
+    renderChapters(list, ready.chapters, seek);
+    stream.add(ready.segments);
+  }
+
+  document.addEventListener("audiobook:status", (event) => show(event.detail.ready));
+  document.addEventListener("audiobook:done", (event) => {
+    if (event.detail.status !== "completed" || !listened || handedOver) return;
+    event.preventDefault(); // no reload: we move to the finished MP3 ourselves
+    handOver(root.dataset.audioUrl);
+  });
+
+  // The finished MP3 starts where the live audio is, as it gets there.
+  async function handOver(url) {
+    handedOver = true;
+    const final = document.createElement("audio");
+    final.controls = true;
+    final.preload = "auto";
+    final.dataset.liveAudio = "";
+    final.dataset.final = "";
+    final.playbackRate = audio.playbackRate;
+    final.src = url;
+    await once(final, "loadedmetadata");
+    const playing = !audio.paused;
+    const target = position() + (playing ? HANDOVER_LEAD * audio.playbackRate : 0);
+    final.currentTime = target;
+    await once(final, "seeked");
+    if (final.readyState < HTMLMediaElement.HAVE_FUTURE_DATA) await once(final, "canplay");
+    if (playing) {
+      // Wait for the live stream to reach the moment the finished MP3 is ready at.
+      while (!audio.paused && position() < final.currentTime) {
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+      }
+      // A frame past it at most: repeating ~20 ms is not heard; seeking again would be.
+      await final.play().catch(() => {});
+    } else {
+      final.currentTime = position();
+    }
+    audio.pause();
+    stream.stop();
+    audio.replaceWith(final);
+    storePosition(positionKey, final.currentTime);
+    root.dataset.handedOver = "true";
+    readyField.textContent = clock(final.duration);
+    const note = root.querySelector('[data-field="live-note"]');
+    if (note) note.textContent = " · the whole book is ready; reload for the transcript";
+    const badge = root.querySelector(".live-badge");
+    if (badge) badge.textContent = "Ready";
+  }
+
+  // The first look, before progress.js's first poll.
+  fetch(root.closest("article").querySelector("[data-status-url]")?.dataset.statusUrl ?? "", {
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+    cache: "no-store",
+  })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((state) => show(state?.ready))
+    .catch(() => {});
+}
