@@ -226,10 +226,13 @@ function setUp(root) {
         await new Promise((resolve) => requestAnimationFrame(resolve));
       }
       // A frame past it at most: repeating ~20 ms is not heard; seeking again would be.
+      root.dataset.handoverFrom = position().toFixed(3);
       await final.play().catch(() => {});
     } else {
+      root.dataset.handoverFrom = position().toFixed(3);
       final.currentTime = position();
     }
+    root.dataset.handoverTo = final.currentTime.toFixed(3);
     audio.pause();
     stream.stop();
     audio.replaceWith(final);
