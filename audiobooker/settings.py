@@ -59,13 +59,14 @@ if env.str("SECURE_PROXY_SSL_HEADER", default=""):
 
 # Content Security Policy: the pages load their own CSS, JS modules, audio and captions and
 # nothing else (no inline scripts or styles, no CDN); data: images are the browser's own (e.g.
-# form controls). Everything the player does is same-origin.
+# form controls). Everything the player does is same-origin; blob: media is the player's own
+# Media Source stream of a converting book's ready audio (static/js/live.js), made in the page.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
-    "media-src": [CSP.SELF],
+    "media-src": [CSP.SELF, "blob:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],

@@ -40,7 +40,9 @@ def segment_url(book, index):
 
 def fetch(client, book, index, **headers):
     response = client.get(segment_url(book, index), **headers)
-    return response.status_code, b"".join(response.streaming_content) if response.status_code < 400 else b""
+    return response.status_code, b"".join(
+        response.streaming_content
+    ) if response.status_code < 400 else b""
 
 
 def segment_files(book) -> list[str]:

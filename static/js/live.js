@@ -10,9 +10,9 @@
 
 const POSITION_SAVE_MS = 1000;
 const HANDOVER_LEAD = 0.6; // seconds ahead of the live position to prepare the finished MP3
-
-const root = document.querySelector("[data-live]");
-if (root) setUp(root);
+const AHEAD = 600; // seconds of audio held ahead of the listener
+const BEHIND = 900; // when this much is held behind the listener...
+const KEEP_BEHIND = 120; // ...let go of all but this much
 
 function once(target, name) {
   return new Promise((resolve) => target.addEventListener(name, resolve, { once: true }));
@@ -37,19 +37,25 @@ function storePosition(key, seconds) {
 // ---- the ready segments as one stream -----------------------------------------------------------
 
 class SegmentStream {
-  // Appends segments in order to a MediaSource's SourceBuffer.
+  // Appends segments in order to a MediaSource's SourceBuffer, AHEAD seconds ahead of the
+  // listener at most, and lets go of what is long behind: a browser holds only so much audio
+  // (Chromium ~12 MB, half an hour at 48 kb/s). A seek outside what is held starts again from
+  // the segment there (timestampOffset puts it at its place in the book).
   constructor(audio) {
     this.audio = audio;
     this.queue = []; // segments known, in order
+    this.next = 0; // the segment to append next
     this.appended = 0;
     this.busy = false;
     this.stopped = false;
     this.source = new MediaSource();
     this.opened = once(this.source, "sourceopen").then(() => {
       this.buffer = this.source.addSourceBuffer("audio/mpeg");
-      this.buffer.mode = "sequence";
+      this.buffer.mode = "sequence"; // MP3 has no timestamps: they follow on from the last
     });
     audio.src = URL.createObjectURL(this.source);
+    audio.addEventListener("timeupdate", () => this.pump());
+    audio.addEventListener("seeking", () => this.seeked());
   }
 
   add(segments) {
@@ -57,21 +63,61 @@ class SegmentStream {
     this.pump();
   }
 
+  held(time) {
+    const ranges = this.buffer?.buffered;
+    for (let i = 0; ranges && i < ranges.length; i += 1) {
+      if (ranges.start(i) <= time && time < ranges.end(i)) return true;
+    }
+    return false;
+  }
+
+  heldUntil() {
+    const ranges = this.buffer?.buffered;
+    return ranges?.length ? ranges.end(ranges.length - 1) : 0;
+  }
+
+  seeked() {
+    const time = this.audio.currentTime;
+    if (!this.buffer || this.held(time)) return;
+    const index = this.queue.findLastIndex((segment) => segment.start <= time + 0.001);
+    if (index >= 0) {
+      this.next = index;
+      this.jumped = true;
+      this.pump();
+    }
+  }
+
+  async update(change) {
+    const done = once(this.buffer, "updateend");
+    change();
+    await done;
+  }
+
   async pump() {
     if (this.busy || this.stopped) return;
     this.busy = true;
     try {
       await this.opened;
-      while (!this.stopped && this.appended < this.queue.length) {
-        const response = await fetch(this.queue[this.appended].url, { credentials: "same-origin" });
+      while (!this.stopped && this.next < this.queue.length) {
+        const now = this.audio.currentTime;
+        if (!this.jumped && this.heldUntil() - now > AHEAD) break;
+        const ranges = this.buffer.buffered;
+        if (ranges.length && now - ranges.start(0) > BEHIND) {
+          await this.update(() => this.buffer.remove(0, now - KEEP_BEHIND));
+        }
+        const segment = this.queue[this.next];
+        const response = await fetch(segment.url, { credentials: "same-origin" });
         if (!response.ok) break; // gone (the book finished meanwhile): the handover follows
         const data = await response.arrayBuffer();
         if (this.stopped) break;
-        const done = once(this.buffer, "updateend");
-        this.buffer.appendBuffer(data);
-        await done;
+        if (this.jumped || Math.abs(this.heldUntil() - segment.start) > 0.5) {
+          this.buffer.timestampOffset = segment.start;
+          this.jumped = false;
+        }
+        await this.update(() => this.buffer.appendBuffer(data));
+        this.next += 1;
         this.appended += 1;
-        root.dataset.appended = String(this.appended);
+        this.audio.closest("[data-live]").dataset.appended = String(this.appended);
       }
     } catch (error) {
       console.warn("live audio:", error);
@@ -255,3 +301,6 @@ function setUp(root) {
     .then((state) => show(state?.ready))
     .catch(() => {});
 }
+
+const root = document.querySelector("[data-live]");
+if (root) setUp(root);
