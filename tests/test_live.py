@@ -199,3 +199,18 @@ def test_segments_are_the_owners_only(client, stranger):
         "segments": [], "seconds": 0.0, "seconds_display": "0:00", "chapters": [],
     }  # fmt: skip
     assert Client().get(segment_url(book, 0)).status_code == 302  # to the login page
+
+
+def test_convert_shows_the_time_left_beside_its_bar():
+    """`manage.py convert`: the time left at this book's own pace, beside the percentage."""
+    from io import StringIO
+
+    from conversions.management.commands.convert import ProgressBar
+
+    moments = iter([100.0, 110.0, 120.0])
+    out = StringIO()
+    bar = ProgressBar(out, clock=lambda: next(moments))
+    for percent in (10, 30, 50):
+        bar.update(percent)
+    # 20 % in 10 s: 70 % more is 35 s; then 40 % in 20 s: 50 % more is 25 s.
+    assert out.getvalue().splitlines() == ["10%", "30%  ETA 0:35", "50%  ETA 0:25"]

@@ -173,7 +173,6 @@ function renderChapters(list, chapters, seek) {
   list.replaceChildren(
     ...chapters.map((chapter) => {
       const item = document.createElement("li");
-      item.className = "live-chapter";
       const button = document.createElement("button");
       button.type = "button";
       button.className = "chapter";
