@@ -214,3 +214,29 @@ def test_convert_shows_the_time_left_beside_its_bar():
         bar.update(percent)
     # 20 % in 10 s: 70 % more is 35 s; then 40 % in 20 s: 50 % more is 25 s.
     assert out.getvalue().splitlines() == ["10%", "30%  ETA 0:35", "50%  ETA 0:25"]
+
+
+@pytest.mark.django_db
+def test_without_javascript_the_page_lists_the_ready_chapters_as_links(client):
+    from tests.factories import make_book, make_job
+
+    user = make_user("reader@example.com")
+    book = make_book(user=user, title="Half done", status="processing")
+    make_job(book, status="running", progress=40)
+    parts = [(0, "Opening", 0.0, 12.5), (0, "Opening", 12.5, 60.0), (1, "The middle", 72.5, 90.0)]
+    for index, (chapter, title, start, duration) in enumerate(parts):
+        name = default_storage.save(f"{segment_folder(book.pk)}/{index}.mp3", ContentFile(b"x" * 9))
+        ReadySegment.objects.create(
+            audiobook=book, index=index, chapter=chapter, chapter_title=title, start=start,
+            duration=duration, size=9, name=name,
+        )  # fmt: skip
+    client.force_login(user)
+    page = client.get(reverse("library:detail", args=[book.pk])).content.decode()
+    assert "Listen while it converts" in page and "Ready up to <strong" in page
+    assert ">2:42<" in page  # 72.5 + 90 seconds
+    for index in range(3):
+        assert f'href="{segment_url(book, index)}"' in page
+    # The first chapter is finished; the last is still converting.
+    assert page.count("(converting)") == 1
+    assert page.index("Opening") < page.index("The middle") < page.index("(converting)")
+    assert "<audio" not in page  # the live player is made by live.js

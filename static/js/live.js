@@ -191,7 +191,12 @@ function renderChapters(list, chapters, seek) {
 }
 
 function setUp(root) {
-  const audio = root.querySelector("[data-live-audio]");
+  // The player is made here: without JavaScript the page offers the links instead.
+  const audio = document.createElement("audio");
+  audio.controls = true;
+  audio.preload = "auto";
+  audio.dataset.liveAudio = "";
+  root.querySelector("h2").after(audio);
   const list = root.querySelector("[data-live-chapters]");
   const readyField = root.querySelector('[data-field="ready"]');
   const positionKey = `audiobooker:position:${root.dataset.book}`;
@@ -201,7 +206,6 @@ function setUp(root) {
   let handedOver = false;
   let lastSave = 0;
 
-  audio.hidden = false;
   root.dataset.mode = useMse ? "mse" : "playlist";
   const position = () => (useMse ? audio.currentTime : stream.position);
   audio.addEventListener("play", () => {
