@@ -7,6 +7,11 @@ from the chunk cache) and encodes them straight into an MP3 segment (audio.Mp3Se
 audio.write_audiobook then joins the segments. Cutting long chapters lets any number of cores
 share them and bounds what a crash has to redo.
 
+A book that is listened to while it converts (`on_ready`) is cut differently: small segments
+at the start, growing to about a minute and a half, taken in reading order, and each handed
+back in order as soon as it and all before it are done, so that its beginning plays within
+seconds.
+
 Children are started with "spawn" (safe when the parent holds threads and database
 connections), ask the kernel to SIGKILL them when the parent dies (PR_SET_PDEATHSIG) and
 ignore SIGINT/SIGTERM (the worker command decides how to stop). Each loads the voice once. A
