@@ -9,10 +9,12 @@
    default WORKER_POLL_SECONDS). A long manual (BENCH_LONG, default developers-reference.pdf),
    read by the default voice ("auto": Piper's natural English voice) and by eSpeak; BENCH_RUNS
    (default 3) times each, a new upload each time (the book is deleted after its first byte).
-2. Whole book, streaming on against off: a medium manual (BENCH_MEDIUM, default fhs-3.0.pdf)
-   converted with LISTEN_WHILE_CONVERTING on and off by a worker started with each setting,
-   in the order on, off, off, on (BENCH_PAIRS pairs, default 1: on, off), job claim to
-   completion. The same for eSpeak, whose speed shows the segments' own overhead most.
+2. Whole book, streaming on against off: converted with LISTEN_WHILE_CONVERTING on and off by
+   a worker started with each setting, in the order on, off, off, on, ... (BENCH_PAIRS pairs,
+   default 2), job claim to completion. eSpeak on a medium manual (BENCH_MEDIUM, default
+   fhs-3.0.pdf), whose speed shows the segments' own overhead most; the natural voice on
+   BENCH_NATURAL_WHOLE (default tests/data/pdflatex-outline.pdf, a few minutes of audio; a
+   manual takes it 5 to 15 minutes a run on two busy cores).
 Prints Markdown for docs/benchmarks.md.
 """
 
@@ -45,7 +47,10 @@ MANUALS = Path(os.environ.get("AUDIOBOOKER_MANUALS", REPO / ".cache" / "manuals"
 LONG = MANUALS / os.environ.get("BENCH_LONG", "developers-reference.pdf")
 MEDIUM = MANUALS / os.environ.get("BENCH_MEDIUM", "fhs-3.0.pdf")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
-PAIRS = int(os.environ.get("BENCH_PAIRS", "1"))
+PAIRS = int(os.environ.get("BENCH_PAIRS", "2"))
+NATURAL_WHOLE = Path(
+    os.environ.get("BENCH_NATURAL_WHOLE", REPO / "tests" / "data" / "pdflatex-outline.pdf")
+)
 NATURAL, ESPEAK = "auto", "espeak:en-us"
 
 import django  # noqa: E402
@@ -124,9 +129,9 @@ def time_to_first_audio(client: Client, worker: Worker, voice: str, lost: int) -
     return seconds
 
 
-def whole_book(client: Client, voice: str) -> tuple[float, float]:
-    """Seconds from the job's claim to its completion."""
-    book, _ = upload(client, MEDIUM, voice)
+def whole_book(client: Client, voice: str, pdf: Path) -> tuple[float, float]:
+    """Seconds from the job's claim to its completion, and of audio."""
+    book, _ = upload(client, pdf, voice)
     while Audiobook.objects.get(pk=book.pk).status != "completed":
         assert Audiobook.objects.get(pk=book.pk).status != "failed"
         time.sleep(0.2)
@@ -138,7 +143,7 @@ def whole_book(client: Client, voice: str) -> tuple[float, float]:
 
 
 def main():
-    for pdf in (LONG, MEDIUM):
+    for pdf in (LONG, MEDIUM, NATURAL_WHOLE):
         if not pdf.exists():
             raise SystemExit(f"{pdf} is missing: run scripts/fetch-manuals")
     call_command("migrate", verbosity=0)
@@ -162,30 +167,35 @@ def main():
                 lost += 1
                 times.append(time_to_first_audio(client, worker, voice, lost))
             runs = ", ".join(f"{t:.2f}" for t in times)
-            print(f"| {voice} | {statistics.median(times):.2f} | {max(times):.2f} | {runs} |")
+            print(
+                f"| {voice} | {statistics.median(times):.2f} | {max(times):.2f} | {runs} |",
+                flush=True,
+            )
     finally:
         worker.stop()
 
-    print(f"\nWhole book, {MEDIUM.name}, claim to completion, streaming on and off:\n")
-    print("| voice | streaming | seconds | audio h | x real time |")
-    print("|---|---|---|---|---|")
+    print("\nWhole book, claim to completion, streaming on and off:\n")
+    print("| voice | PDF | streaming | seconds | audio min | x real time |")
+    print("|---|---|---|---|---|---|")
     totals = {}
-    for voice in (NATURAL, ESPEAK):
+    whole = ((ESPEAK, MEDIUM), (NATURAL, NATURAL_WHOLE))
+    for voice, pdf in whole:
         order = [True, False, False, True] * (PAIRS // 2) + [True, False] * (PAIRS % 2)
         for listen in order:
             worker = Worker(listen=listen)
             try:
-                seconds, duration = whole_book(client, voice)
+                seconds, duration = whole_book(client, voice, pdf)
             finally:
                 worker.stop()
             totals.setdefault((voice, listen), []).append(seconds)
             state = "on" if listen else "off"
             print(
-                f"| {voice} | {state} | {seconds:.1f} | {duration / 3600:.2f} | "
-                f"{duration / seconds:.0f}x |"
+                f"| {voice} | {pdf.name} | {state} | {seconds:.1f} | {duration / 60:.1f} | "
+                f"{duration / seconds:.0f}x |",
+                flush=True,
             )
     print()
-    for voice in (NATURAL, ESPEAK):
+    for voice, _ in whole:
         on, off = sum(totals[voice, True]), sum(totals[voice, False])
         print(f"- {voice}: streaming on / off = {on / off:.3f}")
 
