@@ -11,7 +11,9 @@
    (default 3) times each, a new upload each time (the book is deleted after its first byte).
 2. Whole book, streaming on against off: converted with LISTEN_WHILE_CONVERTING on and off by
    a worker started with each setting, in the order on, off, off, on, ... (BENCH_PAIRS pairs,
-   default 2), job claim to completion. eSpeak on a medium manual (BENCH_MEDIUM, default
+   default 2), job claim to completion, and the CPU time of the worker and its speech
+   processes (start to stop; it counts the same start-up in both, and is not swayed by other
+   work on the machine as the seconds are). eSpeak on a medium manual (BENCH_MEDIUM, default
    fhs-3.0.pdf), whose speed shows the segments' own overhead most; the natural voice on
    BENCH_NATURAL_WHOLE (default tests/data/pdflatex-outline.pdf, a few minutes of audio; a
    manual takes it 5 to 15 minutes a run on two busy cores).
@@ -89,9 +91,12 @@ class Worker:
                 raise SystemExit(f"the worker stopped:\n{self.text()}")
             time.sleep(0.05)
 
-    def stop(self) -> None:
+    def stop(self) -> float:
+        """Stop it; the CPU seconds it and its speech processes used (user + system)."""
         self.proc.terminate()
-        self.proc.wait(60)
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        return usage.ru_utime + usage.ru_stime
 
 
 def upload(client: Client, pdf: Path, voice: str) -> tuple[Audiobook, float]:
@@ -173,10 +178,12 @@ def main():
             )
     finally:
         worker.stop()
+    load = os.getloadavg()[0]
 
+    print(f"\nLoad average at the start of this table: {load:.1f}.")
     print("\nWhole book, claim to completion, streaming on and off:\n")
-    print("| voice | PDF | streaming | seconds | audio min | x real time |")
-    print("|---|---|---|---|---|---|")
+    print("| voice | PDF | streaming | seconds | CPU seconds | audio min | x real time |")
+    print("|---|---|---|---|---|---|---|")
     totals = {}
     whole = ((ESPEAK, MEDIUM), (NATURAL, NATURAL_WHOLE))
     for voice, pdf in whole:
@@ -186,18 +193,20 @@ def main():
             try:
                 seconds, duration = whole_book(client, voice, pdf)
             finally:
-                worker.stop()
-            totals.setdefault((voice, listen), []).append(seconds)
+                cpu = worker.stop()
+            totals.setdefault((voice, listen), []).append((seconds, cpu))
             state = "on" if listen else "off"
             print(
-                f"| {voice} | {pdf.name} | {state} | {seconds:.1f} | {duration / 60:.1f} | "
-                f"{duration / seconds:.0f}x |",
+                f"| {voice} | {pdf.name} | {state} | {seconds:.1f} | {cpu:.1f} | "
+                f"{duration / 60:.1f} | {duration / seconds:.0f}x |",
                 flush=True,
             )
     print()
     for voice, _ in whole:
-        on, off = sum(totals[voice, True]), sum(totals[voice, False])
-        print(f"- {voice}: streaming on / off = {on / off:.3f}")
+        on, off = totals[voice, True], totals[voice, False]
+        wall = sum(s for s, _ in on) / sum(s for s, _ in off)
+        cpu = sum(c for _, c in on) / sum(c for _, c in off)
+        print(f"- {voice}: streaming on / off = {wall:.3f} in seconds, {cpu:.3f} in CPU time")
 
 
 if __name__ == "__main__":
