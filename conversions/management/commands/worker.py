@@ -218,6 +218,7 @@ class Command(BaseCommand):
                 raise queue.JobLost()
             queue.retry_on_disconnect(services.store_ready_segment, book.pk, ready)
 
+        live = settings.LISTEN_WHILE_CONVERTING and not book.audio_path
         details = AudiobookDetails.objects.filter(audiobook_id=book.pk).first()
         # Chunks an earlier attempt spoke make this one faster: its speed is not a fair sample.
         resumed = workdir.is_dir() and any(workdir.iterdir())
@@ -229,7 +230,8 @@ class Command(BaseCommand):
                     processes=self.processes, title=book.title,
                     voice=details.voice_choice if details else "", on_plan=on_plan,
                     lexicon=listening.lexicon_for(book.user),
-                    on_ready=on_ready if settings.LISTEN_WHILE_CONVERTING else None,
+                    # A book converted again plays its current audio until the new is done.
+                    on_ready=on_ready if live else None,
                 )  # fmt: skip
             heartbeat.stop()
             counted = details.word_count if details else None  # at upload: for JobStats
