@@ -87,12 +87,15 @@ def ready_of(book: Audiobook) -> dict | None:
 @login_required
 @require_safe
 def segment(request, pk, index):
-    """One ready segment's MP3, with HTTP Range; someone else's book, or a segment that is not
-    (or no longer) there, is a 404."""
+    """One ready segment's MP3, with HTTP Range (or handed to nginx, as audio.mp3 is); someone
+    else's book, or a segment that is not (or no longer) there, is a 404."""
     book = get_book_for_user(request, pk)
     row = ReadySegment.objects.filter(audiobook=book, index=index).first()
     if row is None:
         raise Http404("This part of the audiobook is not ready.")
-    response = streaming.ranged_response(row.name, row.size, request.headers.get("Range", ""))
+    if settings.AUDIO_ACCEL_REDIRECT:
+        response = streaming.handed_to_proxy(row.name)
+    else:
+        response = streaming.ranged_response(row.name, row.size, request.headers.get("Range", ""))
     response["Cache-Control"] = "private"
     return response

@@ -457,7 +457,10 @@ def sweep_orphans(min_age: timedelta | None = None) -> dict[str, int]:
         if not _is_uuid(book_id) or book_id in active:
             continue
         folder = segment_folder(book_id)
-        _, names = default_storage.listdir(folder)
+        try:
+            _, names = default_storage.listdir(folder)
+        except FileNotFoundError:  # removed meanwhile (the book finished)
+            continue
         if any(default_storage.get_modified_time(f"{folder}/{n}") > cutoff for n in names):
             continue
         ReadySegment.objects.filter(audiobook_id=book_id).delete()

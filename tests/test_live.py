@@ -240,3 +240,24 @@ def test_without_javascript_the_page_lists_the_ready_chapters_as_links(client):
     assert page.count("(converting)") == 1
     assert page.index("Opening") < page.index("The middle") < page.index("(converting)")
     assert "<audio" not in page  # the live player is made by live.js
+
+
+@pytest.mark.django_db
+def test_segments_are_handed_to_nginx_like_the_audio(settings, client, stranger):
+    from tests.factories import make_book, make_job
+
+    settings.AUDIO_ACCEL_REDIRECT = "/protected-media/"
+    user = make_user("nginx@example.com")
+    book = make_book(user=user, status="processing")
+    make_job(book, status="running")
+    name = default_storage.save(f"{segment_folder(book.pk)}/0.mp3", ContentFile(b"\xff\xf3" * 50))
+    ReadySegment.objects.create(
+        audiobook=book, index=0, chapter=0, start=0, duration=1, size=100, name=name
+    )
+    client.force_login(user)
+    response = client.get(segment_url(book, 0), HTTP_RANGE="bytes=0-9")
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/protected-media/{name}"
+    assert response["Cache-Control"] == "private"
+    refused = stranger.get(segment_url(book, 0))
+    assert refused.status_code == 404 and "X-Accel-Redirect" not in refused
