@@ -65,6 +65,7 @@ class ReadyAudio:
     start: float
     duration: float
     mp3: Path
+    cues: tuple[tuple[float, float, str], ...] = ()  # (start, end, text): captions, in the book
 
 
 ReadyCallback = Callable[[ReadyAudio], None]
@@ -215,10 +216,27 @@ class _ReadyCounter:
 
     def __init__(self, chapters: Sequence[tuple[str, Sequence[str]]], on_ready: ReadyCallback):
         self.titles = [title for title, _ in chapters]
+        # What the speech pool speaks of each chapter: its title (when it has one), then chunks.
+        self.texts = [((t,) if t.strip() else ()) + tuple(chunks) for t, chunks in chapters]
+        self.used = [0] * len(chapters)  # chunks of each chapter in the stretches so far
         self.on_ready = on_ready
         self.index, self.start = 0, 0.0
 
+    def cues(self, chapter: int, segment: audio.AudioSegment) -> tuple:
+        """The stretch's captions, timed as audio.write_webvtt times them."""
+        texts, first = self.texts[chapter], self.used[chapter]
+        rate, cues = segment.sample_rate, []
+        position = audio.CODEC_DELAY_SAMPLES
+        for i, samples in enumerate(segment.chunk_samples):
+            text = texts[first + i] if first + i < len(texts) else ""
+            begin, position = position, position + samples
+            if samples and text:
+                cues.append((self.start + begin / rate, self.start + position / rate, text))
+        self.used[chapter] += len(segment.chunk_samples)
+        return tuple(cues)
+
     def __call__(self, chapter: int, segment: audio.AudioSegment) -> None:
+        cues = self.cues(chapter, segment)
         self.on_ready(
             ReadyAudio(
                 self.index,
@@ -227,6 +245,7 @@ class _ReadyCounter:
                 self.start,
                 segment.duration,
                 segment.mp3_path,
+                cues,
             )  # fmt: skip
         )
         self.index += 1

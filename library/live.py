@@ -9,7 +9,7 @@ book is done; without JavaScript the detail page lists them by chapter as links.
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -97,5 +97,19 @@ def segment(request, pk, index):
         response = streaming.handed_to_proxy(row.name)
     else:
         response = streaming.ranged_response(row.name, row.size, request.headers.get("Range", ""))
+    response["Cache-Control"] = "private"
+    return response
+
+
+@login_required
+@require_safe
+def segment_cues(request, pk, index):
+    """A ready segment's captions ({"cues": [[start, end, text], ...]}, seconds in the book),
+    for the transcript of what is ready."""
+    book = get_book_for_user(request, pk)
+    row = ReadySegment.objects.filter(audiobook=book, index=index).only("cues").first()
+    if row is None:
+        raise Http404("This part of the audiobook is not ready.")
+    response = JsonResponse({"cues": row.cues})
     response["Cache-Control"] = "private"
     return response

@@ -171,6 +171,9 @@ class ReadySegment(models.Model):
     duration = models.FloatField(help_text="Seconds of audio.")
     size = models.BigIntegerField(help_text="Bytes of MP3.")
     name = models.CharField(max_length=1000, help_text="Its storage name.")
+    cues = models.JSONField(
+        default=list, blank=True, help_text="Its captions: [[start, end, text], ...] in seconds."
+    )
 
     class Meta:
         db_table = "ready_segments"

@@ -372,6 +372,7 @@ def store_ready_segment(book_id, ready) -> ReadySegment:
             "duration": ready.duration,
             "size": size,
             "name": name,
+            "cues": [[round(a, 3), round(b, 3), text] for a, b, text in ready.cues],
         },
     )
     return segment

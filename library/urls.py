@@ -18,6 +18,7 @@ urlpatterns = [
     path("<uuid:pk>/transcript.vtt", views.transcript, name="transcript"),
     path("<uuid:pk>/status.json", views.status, name="status"),
     path("<uuid:pk>/segments/<int:index>.mp3", live.segment, name="segment"),
+    path("<uuid:pk>/segments/<int:index>.json", live.segment_cues, name="segment_cues"),
     path("<uuid:pk>/rename/", views.rename, name="rename"),
     path("<uuid:pk>/retry/", views.retry, name="retry"),
     path("<uuid:pk>/delete/", views.delete, name="delete"),

@@ -75,6 +75,9 @@ def test_play_while_converting_then_carry_on_in_the_finished_mp3(
     assert int(page.locator("[data-live]").get_attribute("data-appended")) >= 2
     expect(page.locator("[data-field=ready]")).not_to_have_text("0:00")
     expect(page.locator("[data-live-chapters] li").first).to_be_visible()
+    # The transcript of what is ready follows the voice.
+    expect(page.locator("[data-live-cues] .cue").first).to_be_visible()
+    expect(page.locator('[data-live-cues] .cue[aria-current="true"]')).to_have_count(1)
 
     # Screenshots of the converting-but-playable page.
     out = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path

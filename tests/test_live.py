@@ -122,6 +122,9 @@ def test_kill_9_while_listening_loses_no_playable_audio(workers, client, strange
     # Someone else: a 404 for every segment, and for the list.
     for index in [*heard, len(heard) + 50]:
         assert stranger.get(segment_url(book, index)).status_code == 404
+        cues = reverse("library:segment_cues", args=[book.pk, index])
+        assert stranger.get(cues).status_code == 404
+    assert client.get(reverse("library:segment_cues", args=[book.pk, 0])).json()["cues"]
     assert stranger.get(reverse("library:status", args=[book.pk])).status_code == 404
 
     os.kill(proc.pid, signal.SIGKILL)
@@ -261,3 +264,26 @@ def test_segments_are_handed_to_nginx_like_the_audio(settings, client, stranger)
     assert response["Cache-Control"] == "private"
     refused = stranger.get(segment_url(book, 0))
     assert refused.status_code == 404 and "X-Accel-Redirect" not in refused
+
+
+def test_ready_audio_carries_the_captions_of_the_finished_book(tmp_path):
+    """The transcript of what is ready: each stretch's cues are the finished WebVTT's cues."""
+    ready = []
+    result = convert_pdf(
+        corpus_pdf("pdflatex-outline.pdf"), tmp_path, voice="espeak:en-us", rate=175,
+        on_ready=ready.append,
+    )  # fmt: skip
+    cues = [cue for stretch in ready for cue in stretch.cues]
+    vtt = result.vtt.read_text().split("\n\n")[1:]
+    vtt = [block.split("\n", 1) for block in vtt if block.strip()]
+    assert len(cues) == len(vtt) > 10
+
+    def seconds(stamp):
+        h, m, s = stamp.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
+    for (start, end, text), (span, caption) in zip(cues, vtt, strict=True):
+        first, last = span.split(" --> ")
+        assert start == pytest.approx(seconds(first), abs=0.002)
+        assert end == pytest.approx(seconds(last), abs=0.002)
+        assert caption.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") == text

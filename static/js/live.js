@@ -237,8 +237,58 @@ function setUp(root) {
     );
   }
 
+  // The transcript of what is ready: each segment's captions, in order, as they come.
+  const cueList = root.querySelector("[data-live-cues]");
+  const cues = []; // {start, end, el}
+  let cuesLoaded = 0;
+  let loadingCues = false;
+  let currentCue = null;
+
+  async function loadCues(segments) {
+    if (loadingCues || !cueList) return;
+    loadingCues = true;
+    try {
+      while (cuesLoaded < segments.length && !handedOver) {
+        const url = segments[cuesLoaded].url.replace(/\.mp3$/, ".json");
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (!response.ok) break;
+        for (const [start, end, text] of (await response.json()).cues) {
+          const item = document.createElement("li");
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "cue";
+          button.textContent = text;
+          button.addEventListener("click", () => seek(start));
+          item.append(button);
+          cueList.append(item);
+          cues.push({ start, end, el: button });
+        }
+        cuesLoaded += 1;
+        root.querySelector("[data-live-transcript-panel]").hidden = false;
+      }
+    } catch {
+      // Offline for a moment: the next status tries again.
+    } finally {
+      loadingCues = false;
+    }
+  }
+
+  audio.addEventListener("timeupdate", () => {
+    const t = position();
+    const cue = cues.find((c) => c.start <= t && t < c.end);
+    if (cue === currentCue) return;
+    currentCue?.el.removeAttribute("aria-current");
+    currentCue = cue;
+    if (cue) {
+      cue.el.setAttribute("aria-current", "true");
+      const box = cue.el.closest(".transcript");
+      box.scrollTop = cue.el.offsetTop - box.offsetTop - box.clientHeight / 3;
+    }
+  });
+
   function show(ready) {
     if (!ready || handedOver) return;
+    loadCues(ready.segments);
     if (ready.segments.length) root.hidden = false;
     readyField.textContent = ready.seconds_display;
     root.dataset.readySeconds = String(ready.seconds);
