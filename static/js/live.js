@@ -282,7 +282,7 @@ function setUp(root) {
     if (cue) {
       cue.el.setAttribute("aria-current", "true");
       const box = cue.el.closest(".transcript");
-      box.scrollTop = cue.el.offsetTop - box.offsetTop - box.clientHeight / 3;
+      box.scrollTop = cue.el.offsetTop - box.clientHeight / 3; // the box is the offsetParent
     }
   });
 
