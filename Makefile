@@ -64,6 +64,7 @@ bench: install os-deps
 	$(PY) bench/convert.py
 	$(PY) bench/voices.py
 	$(PY) bench/intelligibility.py
+	$(PY) bench/first_audio.py
 
 os-deps:
 	@scripts/os-deps $(OS_PACKAGES)

@@ -61,13 +61,14 @@ if env.str("SECURE_PROXY_SSL_HEADER", default=""):
 
 # Content Security Policy: the pages load their own CSS, JS modules, audio and captions and
 # nothing else (no inline scripts or styles, no CDN); data: images are the browser's own (e.g.
-# form controls). Everything the player does is same-origin.
+# form controls). Everything the player does is same-origin; blob: media is the player's own
+# Media Source stream of a converting book's ready audio (static/js/live.js), made in the page.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
-    "media-src": [CSP.SELF],
+    "media-src": [CSP.SELF, "blob:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -314,6 +315,10 @@ WORKER_SHUTDOWN_GRACE = env.float("WORKER_SHUTDOWN_GRACE", default=30.0)
 WORKER_RECOVERY_INTERVAL = env.float("WORKER_RECOVERY_INTERVAL", default=30.0)
 WORKER_RECOVERY_GRACE = env.float("WORKER_RECOVERY_GRACE", default=10.0)
 WORKER_MAX_RETRIES = env.int("WORKER_MAX_RETRIES", default=2)
+# Speak books front to back and publish each finished stretch of audio (library.ReadySegment),
+# so that a book plays while it converts. Off: the whole book first (bench/first_audio.py
+# compares the two).
+LISTEN_WHILE_CONVERTING = env.bool("LISTEN_WHILE_CONVERTING", default=True)
 # The orphan sweep (manage.py cleanup; each worker also runs it every CLEANUP_INTERVAL seconds)
 # leaves files younger than this alone: they may belong to an upload still being saved.
 CLEANUP_INTERVAL = env.float("CLEANUP_INTERVAL", default=3600.0)

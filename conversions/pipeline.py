@@ -52,6 +52,25 @@ VOICE_FAILED = (
 )
 
 
+@dataclass(frozen=True)
+class ReadyAudio:
+    """A stretch of a book's audio that is finished while the rest is still being spoken: an
+    MP3 file, playable on its own, that starts `start` seconds into the finished book. The
+    ready stretches of a book, joined in `index` order, are the start of its finished MP3's
+    audio (the same frames, without its tags)."""
+
+    index: int
+    chapter: int  # its chapter's place in the book (from 0); a stretch is never in two
+    chapter_title: str
+    start: float
+    duration: float
+    mp3: Path
+    cues: tuple[tuple[float, float, str], ...] = ()  # (start, end, text): captions, in the book
+
+
+ReadyCallback = Callable[[ReadyAudio], None]
+
+
 class ConversionError(Exception):
     """A conversion that cannot succeed; str(error) is the reason, in words for the user."""
 
@@ -192,6 +211,48 @@ def chunk_chapters(doc: pdftext.Document, language: str) -> list[tuple[str, list
     ]
 
 
+class _ReadyCounter:
+    """Turns the speech pool's finished segments (in order) into ReadyAudio: numbered, with
+    their start in the book."""
+
+    def __init__(self, chapters: Sequence[tuple[str, Sequence[str]]], on_ready: ReadyCallback):
+        self.titles = [title for title, _ in chapters]
+        # What the speech pool speaks of each chapter: its title (when it has one), then chunks.
+        self.texts = [((t,) if t.strip() else ()) + tuple(chunks) for t, chunks in chapters]
+        self.used = [0] * len(chapters)  # chunks of each chapter in the stretches so far
+        self.on_ready = on_ready
+        self.index, self.start = 0, 0.0
+
+    def cues(self, chapter: int, segment: audio.AudioSegment) -> tuple:
+        """The stretch's captions, timed as audio.write_webvtt times them."""
+        texts, first = self.texts[chapter], self.used[chapter]
+        rate, cues = segment.sample_rate, []
+        position = audio.CODEC_DELAY_SAMPLES
+        for i, samples in enumerate(segment.chunk_samples):
+            text = texts[first + i] if first + i < len(texts) else ""
+            begin, position = position, position + samples
+            if samples and text:
+                cues.append((self.start + begin / rate, self.start + position / rate, text))
+        self.used[chapter] += len(segment.chunk_samples)
+        return tuple(cues)
+
+    def __call__(self, chapter: int, segment: audio.AudioSegment) -> None:
+        cues = self.cues(chapter, segment)
+        self.on_ready(
+            ReadyAudio(
+                self.index,
+                chapter,
+                self.titles[chapter],
+                self.start,
+                segment.duration,
+                segment.mp3_path,
+                cues,
+            )  # fmt: skip
+        )
+        self.index += 1
+        self.start += segment.duration
+
+
 def convert_pdf(
     pdf: Path,
     workdir: Path,
@@ -206,6 +267,7 @@ def convert_pdf(
     on_plan: Callable[[Plan], None] = lambda plan: None,
     lexicon: Sequence = (),
     on_ocr: Callable[[int, int], None] = lambda done, total: None,
+    on_ready: ReadyCallback | None = None,
 ) -> ConversionResult:
     """Convert `pdf` into `workdir`/book.mp3 and book.vtt, read by `voice` ("auto": the best
     voice for the book's language).
@@ -216,6 +278,8 @@ def convert_pdf(
     told the language and the voice as soon as they are settled, before the speaking starts;
     `on_ocr(done, total)` of each scanned page recognised.
     `lexicon` is the pronunciation list (normalize.Substitution pairs) the voice says.
+    With `on_ready`, the book is spoken front to back and `on_ready` hears of each finished
+    stretch of audio (ReadyAudio) in order, so that it can be played before the end.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -245,10 +309,11 @@ def convert_pdf(
             raise Interrupted()
         progress(read_share + speak_share * fraction)
 
+    ready = _ReadyCounter(chapters, on_ready) if on_ready is not None else None
     try:
         spoken_chapters = speech.speak_chapters(
             chapters, workdir / "speech", voice=plan.voice, rate=rate, processes=processes,
-            progress=spoken, lexicon=lexicon,
+            progress=spoken, lexicon=lexicon, on_ready=ready,
         )  # fmt: skip
     except speech.VoiceUnusable as error:
         raise ConversionError(VOICE_FAILED.format(voice=plan.voice.label, reason=error)) from error
@@ -282,7 +347,7 @@ def convert_pdf(
 
 def convert_book(
     pdf: Path, workdir: Path, *, progress, should_stop, processes=None, title=None, voice="",
-    on_plan=lambda plan: None, lexicon=(),
+    on_plan=lambda plan: None, lexicon=(), on_ready=None,
 ):  # fmt: skip
     """The worker's entry point: `convert_pdf` with the rate, and the voice unless the book
     has its own, from the settings."""
@@ -291,5 +356,5 @@ def convert_book(
     return convert_pdf(
         pdf, workdir, title=title, voice=voice or settings.TTS_VOICE, rate=settings.TTS_RATE,
         processes=processes, progress=progress, should_stop=should_stop, on_plan=on_plan,
-        lexicon=lexicon,
+        lexicon=lexicon, on_ready=on_ready,
     )  # fmt: skip

@@ -211,3 +211,48 @@ class ListeningPosition(models.Model):
 
     def __str__(self):
         return f"{self.user_id} at {self.position:.0f} s of {self.audiobook_id}"
+
+
+def segment_folder(book_id) -> str:
+    """Storage folder of a converting book's ready segments (one MP3 each, named by index)."""
+    return f"segments/{book_id}"
+
+
+class ReadySegment(models.Model):
+    """A stretch of a converting book's audio that is already finished and playable.
+
+    The worker adds one as each stretch is spoken and encoded, in order (conversions/pipeline.py
+    ReadyAudio), and stores its MP3 under `segment_folder`; the detail page plays them while
+    the rest converts. Joined in `index` order they are the start of the finished MP3's audio.
+    They go when the book is finished, fails or is deleted (library/services.py); a worker that
+    stops keeps them, so what was playable stays playable while the job resumes.
+    """
+
+    # Indexed by ready_segment_unique, which starts with it.
+    audiobook = models.ForeignKey(
+        Audiobook, models.DB_CASCADE, db_index=False, related_name="ready_segments"
+    )
+    index = models.IntegerField()
+    chapter = models.IntegerField(help_text="Its chapter's place in the book, from 0.")
+    chapter_title = models.CharField(max_length=500, blank=True, default="")
+    start = models.FloatField(help_text="Seconds into the book.")
+    duration = models.FloatField(help_text="Seconds of audio.")
+    size = models.BigIntegerField(help_text="Bytes of MP3.")
+    name = models.CharField(max_length=1000, help_text="Its storage name.")
+    cues = models.JSONField(
+        default=list, blank=True, help_text="Its captions: [[start, end, text], ...] in seconds."
+    )
+
+    class Meta:
+        db_table = "ready_segments"
+        constraints = [
+            models.UniqueConstraint(fields=["audiobook", "index"], name="ready_segment_unique")
+        ]
+        ordering = ["audiobook", "index"]
+
+    def __str__(self):
+        return f"segment {self.index} of {self.audiobook_id}"
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration

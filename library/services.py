@@ -16,6 +16,7 @@ Audio can be shared: a book whose upload matched a finished book takes the same 
 `delete_audiobooks`), so deleting either book keeps the other playable.
 """
 
+import contextlib
 import errno
 import logging
 import shutil
@@ -35,7 +36,13 @@ from conversions import speech
 from conversions.models import ConversionJob
 from conversions.queue import queue_turn_of, work_folder
 
-from .models import Audiobook, AudiobookDetails, audio_file_names
+from .models import (
+    Audiobook,
+    AudiobookDetails,
+    ReadySegment,
+    audio_file_names,
+    segment_folder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -298,6 +305,7 @@ def delete_audiobooks(books) -> int:
         names = [name for name in names if name not in still_named(names)]
         transaction.on_commit(lambda: remove_files(names))
         transaction.on_commit(lambda: remove_work_folders([book.pk for book in books]))
+        transaction.on_commit(lambda: remove_segment_files([book.pk for book in books]))
     return len(books)
 
 
@@ -336,6 +344,62 @@ def remove_work_folders(book_ids) -> None:
         shutil.rmtree(work_folder(book_id), ignore_errors=True)
 
 
+# ---- ready segments: a converting book's finished audio -----------------------------------------
+
+
+def store_ready_segment(book_id, ready) -> ReadySegment:
+    """Store a stretch of a converting book's finished audio (pipeline.ReadyAudio) and record it.
+
+    The same stretch made again (a resumed job reuses its spoken chunks) replaces the file and
+    row of the same index. The worker calls this only while it holds the book's job; a book
+    deleted meanwhile makes the row's insert fail, and its file is removed with the folder.
+    """
+    name = f"{segment_folder(book_id)}/{ready.index}.mp3"
+    size = ready.mp3.stat().st_size
+    if not (default_storage.exists(name) and default_storage.size(name) == size):
+        default_storage.delete(name)
+        with open(ready.mp3, "rb") as f:
+            saved = store_file(name, File(f))
+        if saved != name:  # saved beside a file that appeared meanwhile: not ours to serve
+            remove_files([saved])
+            raise OSError(errno.EEXIST, "segment stored under another name", saved)
+    segment, _ = ReadySegment.objects.update_or_create(
+        audiobook_id=book_id,
+        index=ready.index,
+        defaults={
+            "chapter": ready.chapter,
+            "chapter_title": ready.chapter_title[:500],
+            "start": ready.start,
+            "duration": ready.duration,
+            "size": size,
+            "name": name,
+            "cues": [[round(a, 3), round(b, 3), text] for a, b, text in ready.cues],
+        },
+    )
+    return segment
+
+
+def remove_ready_segments(book_id) -> None:
+    """Forget a book's ready segments: rows and files (when its audio is finished, or failed)."""
+    ReadySegment.objects.filter(audiobook_id=book_id).delete()
+    remove_segment_files([book_id])
+
+
+def remove_segment_files(book_ids) -> None:
+    """Remove these books' segment files from storage, whatever rows say (listed, not looked up:
+    a file stored just before its row failed goes too)."""
+    for book_id in book_ids:
+        folder = segment_folder(book_id)
+        try:
+            _, names = default_storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        remove_files([f"{folder}/{name}" for name in names])
+        if hasattr(default_storage, "path"):
+            with contextlib.suppress(OSError, NotImplementedError):
+                Path(default_storage.path(folder)).rmdir()
+
+
 def remove_files(names: list[str]) -> None:
     for name in names:
         try:
@@ -352,6 +416,8 @@ def sweep_orphans(min_age: timedelta | None = None) -> dict[str, int]:
       user takes their books with them. Only files older than `min_age` go: an upload or a
       finishing job saves its file a moment before the row that names it is committed.
     - Work folders (spoken chunks) of books that are gone or have no job waiting or running.
+    - Ready segments (segments/<book>/) of books that are gone or have no job waiting or
+      running, older than `min_age` as well.
     Never touches a file a row still names.
     """
     min_age = settings.ORPHAN_MIN_AGE if min_age is None else min_age
@@ -385,6 +451,23 @@ def sweep_orphans(min_age: timedelta | None = None) -> dict[str, int]:
             status__in=ConversionJob.ACTIVE_STATUSES
         ).values_list("audiobook_id", flat=True)
     }
+    try:
+        segment_books, _ = default_storage.listdir("segments")
+    except FileNotFoundError:
+        segment_books = []
+    for book_id in segment_books:
+        if not _is_uuid(book_id) or book_id in active:
+            continue
+        folder = segment_folder(book_id)
+        try:
+            _, names = default_storage.listdir(folder)
+        except FileNotFoundError:  # removed meanwhile (the book finished)
+            continue
+        if any(default_storage.get_modified_time(f"{folder}/{n}") > cutoff for n in names):
+            continue
+        ReadySegment.objects.filter(audiobook_id=book_id).delete()
+        remove_segment_files([book_id])
+        files += len(names)
     for folder in root.iterdir() if root.is_dir() else ():
         if not _is_uuid(folder.name) or folder.name in active:
             continue

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import live, views
 
 app_name = "library"
 
@@ -25,6 +25,8 @@ urlpatterns = [
     ),
     path("<uuid:pk>/status.json", views.status, name="status"),
     path("<uuid:pk>/position/", views.position, name="position"),
+    path("<uuid:pk>/segments/<int:index>.mp3", live.segment, name="segment"),
+    path("<uuid:pk>/segments/<int:index>.json", live.segment_cues, name="segment_cues"),
     path("<uuid:pk>/rename/", views.rename, name="rename"),
     path("<uuid:pk>/retry/", views.retry, name="retry"),
     path("<uuid:pk>/delete/", views.delete, name="delete"),

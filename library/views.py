@@ -28,7 +28,7 @@ from conversions import samples, speech
 from conversions.audio import chapter_name
 from conversions.models import ConversionJob
 
-from . import covers, estimates, positions, services, streaming, transcripts, uploads
+from . import covers, estimates, live, positions, services, streaming, transcripts, uploads
 from .access import books_of, get_book_for_user
 from .forms import BookmarkForm, ConvertForm, LibraryFilterForm, RenameForm, UploadForm
 from .models import Audiobook, Bookmark
@@ -268,6 +268,8 @@ def detail(request, pk, rename_form=None, convert_form=None, http_status=200):
         # A book being converted again keeps its finished audio until the new one is done.
         "playable": bool(book.audio_path),
         "listened": positions.position_in(request.user, book),
+        "live": live.listening_live(book),
+        "ready": live.ready_of(book),
         "rename_form": rename_form or RenameForm(initial={"title": book.title}),
         "convert_form": convert_form or ConvertForm(initial={"voice": chosen_voice(details)}),
     }
@@ -460,7 +462,13 @@ def status(request, pk):
     book = get_book_for_user(request, pk, with_newest_job(Audiobook.objects))
     waiting_time = estimates.for_books([book]).get(book.pk)
     return JsonResponse(
-        {"id": str(book.pk), "title": book.title, **book_state(book), "eta": waiting_time}
+        {
+            "id": str(book.pk),
+            "title": book.title,
+            **book_state(book),
+            "eta": waiting_time,
+            "ready": live.ready_of(book),
+        }
     )
 
 

@@ -33,7 +33,7 @@ def _log(event: str, workdir: Path) -> None:
 
 def convert_book(
     pdf: Path, workdir: Path, *, progress, should_stop, processes=None, title=None, voice="",
-    on_plan=None, lexicon=(),
+    on_plan=None, lexicon=(), on_ready=None,
 ):  # fmt: skip
     data = Path(pdf).read_bytes()
     steps = int(os.environ.get("FAKE_PIPELINE_STEPS", "5"))

@@ -16,7 +16,7 @@ POLICY = {
     "script-src": "'self'",
     "style-src": "'self'",
     "img-src": "'self' data:",
-    "media-src": "'self'",
+    "media-src": "'self' blob:",
     "object-src": "'none'",
     "base-uri": "'self'",
     "frame-ancestors": "'none'",

@@ -148,3 +148,31 @@ def test_the_private_feed_serves_its_episodes_from_s3(s3):
     assert b"".join(middle.streaming_content) == stored[1000:2000]
     vtt = app.get(entry.podcast_transcript["url"])
     assert b"".join(vtt.streaming_content).startswith(b"WEBVTT")
+
+
+def test_ready_segments_in_s3(s3, client, tmp_path, django_capture_on_commit_callbacks):
+    """A converting book's ready segments: stored in the bucket, played with Range, and gone
+    with the book."""
+    from conversions.pipeline import ReadyAudio
+
+    user = make_user()
+    with open(corpus_pdf("pdflatex-outline.pdf"), "rb") as f:
+        book = services.create_audiobook(user, File(f, name="outline.pdf"), title="Live")
+    mp3 = tmp_path / "segment.mp3"
+    mp3.write_bytes(bytes(range(256)) * 20)
+    for index in (0, 1):
+        ready = ReadyAudio(index, 0, "Live", 2.0 * index, 2.0, mp3)
+        services.store_ready_segment(book.pk, ready)
+    services.store_ready_segment(book.pk, ready)  # made again after a restart: the same key
+    assert keys(s3) == {
+        book.pdf_path.name,
+        f"segments/{book.pk}/0.mp3",
+        f"segments/{book.pk}/1.mp3",
+    }
+    client.force_login(user)
+    part = client.get(f"/library/{book.pk}/segments/1.mp3", HTTP_RANGE="bytes=256-511")
+    assert part.status_code == 206
+    assert b"".join(part.streaming_content) == bytes(range(256))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_audiobook(book)
+    assert keys(s3) == set()

@@ -7,6 +7,11 @@ from the chunk cache) and encodes them straight into an MP3 segment (audio.Mp3Se
 audio.write_audiobook then joins the segments. Cutting long chapters lets any number of cores
 share them and bounds what a crash has to redo.
 
+A book that is listened to while it converts (`on_ready`) is cut differently: small segments
+at the start, growing to about a minute and a half, taken in reading order, and each handed
+back in order as soon as it and all before it are done, so that its beginning plays within
+seconds.
+
 Children are started with "spawn" (safe when the parent holds threads and database
 connections), ask the kernel to SIGKILL them when the parent dies (PR_SET_PDEATHSIG) and
 ignore SIGINT/SIGTERM (the worker command decides how to stop). Each loads the voice once. A
@@ -54,6 +59,12 @@ from .wavfiles import SAMPLE_WIDTH, WavFormatError, read_wav
 log = logging.getLogger(__name__)
 
 MAX_SEGMENT_CHARS = 30_000  # about half an hour of English speech; see the module docstring
+# In reading order (see `speak_chapters`), segments grow from FIRST_READY_CHARS (a title and a
+# sentence or two: sound within a second or two of the voice starting) by doubling to
+# READY_SEGMENT_CHARS, about a minute and a half of English speech: small enough that what
+# is finished is soon playable, large enough that a 10-hour book makes a few hundred files.
+FIRST_READY_CHARS = 200
+READY_SEGMENT_CHARS = 1_500
 CACHE_VERSION = 2  # bump when a change here alters the audio for the same text
 WARM_UP_TEXT = "a."  # every eSpeak voice says it (some say nothing for "1.")
 
@@ -251,6 +262,22 @@ def _process_main(
 # --- the parent -------------------------------------------------------------------------------
 
 
+def _growing_ranges(
+    sizes: list[int], target: float, cap: int
+) -> tuple[list[tuple[int, int]], float]:
+    """Cut a chapter's chunks front to back into runs of about `target` characters, the target
+    doubling after each run up to `cap`; returns the runs and the target for the next chapter."""
+    ranges, start, size = [], 0, 0
+    for i, n in enumerate(sizes):
+        size += n
+        if size >= target:
+            ranges.append((start, i + 1))
+            start, size, target = i + 1, 0, min(cap, target * 2)
+    if start < len(sizes):
+        ranges.append((start, len(sizes)))
+    return ranges, target
+
+
 def _segment_ranges(sizes: list[int], max_size: int) -> list[tuple[int, int]]:
     """Cut a chapter's chunks into about equal runs of at most ~max_size (deterministic)."""
     total = sum(sizes)
@@ -331,6 +358,7 @@ def speak_chapters(
     progress: Callable[[float], None] | None = None,
     max_segment_chars: int = MAX_SEGMENT_CHARS,
     lexicon: Sequence[Substitution] = (),
+    on_ready: Callable[[int, AudioSegment], None] | None = None,
 ) -> list[ChapterAudio]:
     """Speak (title, chunks) chapters with `voice` into MP3 segments under `workdir`.
 
@@ -343,6 +371,14 @@ def speak_chapters(
     the book is stored. `lexicon` is the pronunciation list ("write this, say this") applied
     before the built-in rules. Raises SpeechError when a chunk fails twice or the voice cannot
     start.
+
+    With `on_ready`, the book is spoken front to back so that its beginning is finished first:
+    segments are cut small at the start and grow (FIRST_READY_CHARS to READY_SEGMENT_CHARS),
+    the processes take them in reading order, and `on_ready(chapter, segment)` is called (in
+    this process) for each segment as soon as it and every segment before it are finished, in
+    order. Joined byte for byte, the segments so far are the start of the finished MP3's
+    audio. Without it, segments are cut as large as `max_segment_chars` and taken longest
+    first, which balances the processes best when nothing is listened to before the end.
     """
     if not 80 <= int(rate) <= 450:
         raise ValueError(f"rate must be 80-450 words per minute, not {rate}")
@@ -352,11 +388,17 @@ def speak_chapters(
     workdir.mkdir(parents=True, exist_ok=True)
 
     texts_by_chapter: list[tuple[str, ...]] = []
-    tasks: list[_Task] = []
+    tasks: list[_Task] = []  # in reading order: a task's id is its place in the book
+    target: float = FIRST_READY_CHARS
     for c, (title, chunks) in enumerate(chapters):
         texts = ((title,) if title.strip() else ()) + tuple(chunks)
         texts_by_chapter.append(texts)
-        for start, end in _segment_ranges([len(t) for t in texts], max_segment_chars):
+        sizes = [len(t) for t in texts]
+        if on_ready is not None:
+            ranges, target = _growing_ranges(sizes, target, READY_SEGMENT_CHARS)
+        else:
+            ranges = _segment_ranges(sizes, max_segment_chars)
+        for start, end in ranges:
             if end > start:
                 tasks.append(_Task(len(tasks), c, start, texts[start:end]))
     total_size = sum(task.size for task in tasks)
@@ -374,7 +416,19 @@ def speak_chapters(
         if progress is not None:
             progress(done_size / total_size if total_size else 1.0)
 
-    pending = deque(sorted(tasks, key=lambda task: task.size, reverse=True))
+    if on_ready is not None:
+        pending = deque(tasks)
+    else:
+        pending = deque(sorted(tasks, key=lambda task: task.size, reverse=True))
+    published = 0  # tasks [0, published) have been handed to on_ready
+
+    def publish() -> None:
+        nonlocal published
+        while on_ready is not None and published in results:
+            task = tasks[published]
+            on_ready(task.chapter, results[published])
+            published += 1
+
     cores = cpu_count()
     width = max(1, min(processes or cores, len(tasks)))
     threads = max(1, cores // width)
@@ -435,6 +489,7 @@ def speak_chapters(
             results[task_id] = segment
             task, child.task, child.deadline = child.task, None, math.inf
             report(task, range(len(task.texts)))
+            publish()
         elif kind == "error":
             fail(child, message[2])
         elif kind == "fatal":

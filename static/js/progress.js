@@ -80,8 +80,12 @@ async function poll(root) {
   }
   update(root, state);
   root.dataset.waiting = String(state.status === "pending");
+  // live.js listens: the ready part of a converting book, and the moment it is done.
+  document.dispatchEvent(new CustomEvent("audiobook:status", { detail: state }));
   if (ACTIVE.has(state.status)) return true;
-  if ("refreshWhenDone" in root.dataset) await refreshInPlace();
+  const done = new CustomEvent("audiobook:done", { detail: state, cancelable: true });
+  // A listener that cancels it (live.js, while playing) moves to the finished audio itself.
+  if ("refreshWhenDone" in root.dataset && document.dispatchEvent(done)) await refreshInPlace();
   delete root.dataset.statusUrl;
   return false;
 }

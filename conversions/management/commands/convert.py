@@ -134,16 +134,39 @@ def save_beside(result, output: Path) -> None:
         raise
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal (plain lines every 10 % when not a terminal)."""
+def remaining(seconds: float) -> str:
+    """Time left, as "ETA 2:05" or "ETA 1:02:05"."""
+    seconds = round(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"ETA {hours}:{minutes:02d}:{secs:02d}" if hours else f"ETA {minutes}:{secs:02d}"
 
-    def __init__(self, stream, width: int = 40):
-        self.stream, self.width = stream, width
+
+class ProgressBar:
+    """A one-line progress bar on a terminal (plain lines every 10 % when not a terminal),
+    with the time left beside it: measured on this book, from its pace since the first
+    percent it reported after starting."""
+
+    def __init__(self, stream, width: int = 40, clock=time.monotonic):
+        self.stream, self.width, self.clock = stream, width, clock
         self.tty = stream.isatty()
         self.shown = -1
         self.stage = ""  # after the percentage while scanned pages are recognised
+        self.first: tuple[float, float] | None = None  # (percent, time) the pace is measured from
+
+    def eta(self, percent: float) -> str:
+        """The time left at this book's pace so far ("" until there is a pace to go by)."""
+        now = self.clock()
+        if self.first is None or percent < self.first[0]:
+            self.first = (percent, now)
+            return ""
+        done, elapsed = percent - self.first[0], now - self.first[1]
+        if done < 1 or elapsed < 1 or percent >= 100:
+            return ""
+        return remaining(elapsed * (100 - percent) / done)
 
     def update(self, percent: float, *, again: bool = False) -> None:
+        eta = self.eta(percent)
         percent = int(percent)
         if not again and (
             percent <= self.shown or (not self.tty and percent // 10 == self.shown // 10)
@@ -153,9 +176,9 @@ class ProgressBar:
         if self.tty:
             filled = self.width * percent // 100
             bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}%"
-            self.stream.write(f"\r\033[K{bar}{self.stage}")
+            self.stream.write(f"\r\033[K{bar}{'  ' + eta if eta else ''}{self.stage}")
         else:
-            self.stream.write(f"{percent}%\n")
+            self.stream.write(f"{percent}%{'  ' + eta if eta else ''}\n")
         self.stream.flush()
 
     def recognised(self, done: int, total: int) -> None:

@@ -211,6 +211,14 @@ class Command(BaseCommand):
             queue.record_plan(claim, plan)
             self.say(f"job {claim.job_id}: {plan.language.code}, read by {plan.voice}")
 
+        def on_ready(ready):
+            # Each finished stretch of audio becomes playable at once (ReadySegment), while
+            # the job is still ours.
+            if heartbeat.lost or not queue.retry_on_disconnect(claim.job().exists):
+                raise queue.JobLost()
+            queue.retry_on_disconnect(services.store_ready_segment, book.pk, ready)
+
+        live = settings.LISTEN_WHILE_CONVERTING and not book.audio_path
         details = AudiobookDetails.objects.filter(audiobook_id=book.pk).first()
         # Chunks an earlier attempt spoke make this one faster: its speed is not a fair sample.
         resumed = workdir.is_dir() and any(workdir.iterdir())
@@ -222,6 +230,8 @@ class Command(BaseCommand):
                     processes=self.processes, title=book.title,
                     voice=details.voice_choice if details else "", on_plan=on_plan,
                     lexicon=listening.lexicon_for(book.user),
+                    # A book converted again plays its current audio until the new is done.
+                    on_ready=on_ready if live else None,
                 )  # fmt: skip
             heartbeat.stop()
             counted = details.word_count if details else None  # at upload: for JobStats
@@ -259,6 +269,8 @@ class Command(BaseCommand):
             "audio_seconds": result.duration, "seconds": seconds, "resumed": resumed,
         }  # fmt: skip
         replaced = queue.complete_job(claim, audio_name, details, stats)
+        # The finished MP3 holds the same audio: the book's ready segments are no longer needed.
+        queue.retry_on_disconnect(services.remove_ready_segments, book.pk)
         if replaced is None:  # lost while saving: the book is gone, or the job recovered
             services.remove_files(audio_file_names(audio_name))
             self.say(f"job {claim.job_id}: lost before it could be saved; files removed")
@@ -275,8 +287,10 @@ class Command(BaseCommand):
         self.say(f"job {claim.job_id}: lost (audiobook deleted or job recovered); stopped")
         if not Audiobook.objects.filter(pk=claim.book_id).exists():
             shutil.rmtree(queue.work_folder(claim.book_id), ignore_errors=True)
+            services.remove_segment_files([claim.book_id])
 
     def failed(self, claim, message, workdir):
         queue.fail_job(claim, message)
         shutil.rmtree(workdir, ignore_errors=True)
+        queue.retry_on_disconnect(services.remove_ready_segments, claim.book_id)
         self.say(f"job {claim.job_id}: failed: {message}")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('library', '0009_listening_position'),
+        ('library', '0008_listening_position'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

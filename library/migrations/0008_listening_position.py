@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('library', '0006_spoken_with'),
+        ('library', '0007_ready_segments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
