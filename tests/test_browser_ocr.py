@@ -63,7 +63,7 @@ def test_a_scanned_manual_uploaded_in_the_browser_converts_with_progress(
     workers.start(CONVERSION_PIPELINE=REAL_PIPELINE)
     seen = []
     deadline = time.monotonic() + HANG / 1000
-    while time.monotonic() < deadline and not page.locator("audio").count():
+    while time.monotonic() < deadline and not page.locator("[data-player] audio").count():
         try:
             value = page.evaluate(
                 "document.querySelector('[data-field=progress]')?.getAttribute('value')"
