@@ -238,9 +238,10 @@ def test_a_worker_whose_disk_fills_fails_the_book_and_goes_on(full_media, worker
 def test_no_room_for_the_finished_audio_fails_the_book_and_keeps_no_part_of_it(
     small_disk, settings
 ):
-    """The work folder has room, MEDIA_ROOT not: the MP3 is cut short while it is copied into
-    storage. The part written is removed; a retry with room completes."""
-    media = small_disk("media", 4)
+    """The work folder has room, MEDIA_ROOT not: the ready segments or the MP3 are cut short
+    while they are copied into storage. The parts written are removed; a retry with room
+    completes (the segments and the MP3 are both in storage at the end: twice the audio)."""
+    media = small_disk("media", 8)
     settings.MEDIA_ROOT = media.path / "media"
     book = store(corpus_pdf("pdflatex-outline.pdf"))  # minutes of audio: ~1 MB of MP3
     media.fill(leave=256 * 1024)
