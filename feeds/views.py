@@ -114,6 +114,17 @@ def book_of(person, pk) -> Audiobook:
     return get_object_or_404(books.select_related("details"), pk=pk)
 
 
+def stored_file(name: str, content_type: str, cache_control: str) -> FileResponse:
+    """A file the conversion stored beside the MP3, or 404 when it is not there."""
+    try:
+        file = default_storage.open(name, "rb")
+    except OSError:
+        raise Http404("That file is missing.") from None
+    response = FileResponse(file, content_type=content_type)
+    response["Cache-Control"] = cache_control
+    return response
+
+
 @require_safe
 @limited
 def feed(request, token):
@@ -211,14 +222,7 @@ def chapters(request, token, pk):
 def transcript(request, token, pk):
     """The episode's WebVTT transcript."""
     book = book_of(person_for(token), pk)
-    name = book.transcript_name
-    try:
-        file = default_storage.open(name, "rb")
-    except OSError:
-        raise Http404("The transcript is missing.") from None
-    response = FileResponse(file, content_type="text/vtt; charset=utf-8")
-    response["Cache-Control"] = "private"
-    return response
+    return stored_file(book.transcript_name, "text/vtt; charset=utf-8", "private")
 
 
 @require_safe
@@ -227,13 +231,7 @@ def cover(request, token, pk):
     """The episode's artwork: the cover the conversion stored beside the MP3 (a PNG: podcast
     apps take no SVG)."""
     book = book_of(person_for(token), pk)
-    try:
-        file = default_storage.open(book.cover_name, "rb")
-    except OSError:
-        raise Http404("This audiobook has no cover picture.") from None
-    response = FileResponse(file, content_type="image/png")
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return stored_file(book.cover_name, "image/png", "private, max-age=300")
 
 
 @login_required
