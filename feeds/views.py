@@ -191,15 +191,7 @@ def feed(request, token):
 def audio(request, token, pk):
     """An episode's MP3: HTTP Range, and X-Accel-Redirect or S3, as library:audio sends it."""
     book = book_of(person_for(token), pk)
-    name = book.audio_path.name
-    if settings.AUDIO_ACCEL_REDIRECT:
-        response = streaming.handed_to_proxy(name)
-    else:
-        try:
-            size = default_storage.size(name)
-        except OSError:
-            raise Http404("The audio file is missing.") from None
-        response = streaming.ranged_response(name, size, request.headers.get("Range", ""))
+    response = streaming.send_audio(request, book.audio_path.name)
     response["Cache-Control"] = "private"
     return response
 

@@ -93,10 +93,7 @@ def segment(request, pk, index):
     row = ReadySegment.objects.filter(audiobook=book, index=index).first()
     if row is None:
         raise Http404("This part of the audiobook is not ready.")
-    if settings.AUDIO_ACCEL_REDIRECT:
-        response = streaming.handed_to_proxy(row.name)
-    else:
-        response = streaming.ranged_response(row.name, row.size, request.headers.get("Range", ""))
+    response = streaming.send_audio(request, row.name, row.size)
     response["Cache-Control"] = "private"
     return response
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 
 STREAM_CHUNK = 64 * 1024
 # One range of bytes; several ("bytes=0-1,5-9") do not match, and get the whole file.
@@ -110,3 +110,22 @@ def handed_to_proxy(name: str, content_type: str = "audio/mpeg") -> HttpResponse
     response = HttpResponse(content_type=content_type)
     response["X-Accel-Redirect"] = settings.AUDIO_ACCEL_REDIRECT + quote(name)
     return response
+
+
+def stored_size(name: str) -> int:
+    """The size of a stored file the database names; 404 when it is gone from storage."""
+    try:
+        return default_storage.size(name)
+    except OSError:
+        raise Http404("The audio file is missing.") from None
+
+
+def send_audio(request, name: str, size: int | None = None) -> HttpResponse:
+    """A stored MP3 as every audio URL sends it (the book's, a ready segment, a feed enclosure):
+    handed to nginx when AUDIO_ACCEL_REDIRECT is set, else with HTTP Range; `size` when the
+    caller knows it, else read from storage."""
+    if settings.AUDIO_ACCEL_REDIRECT:
+        return handed_to_proxy(name)
+    if size is None:
+        size = stored_size(name)
+    return ranged_response(name, size, request.headers.get("Range", ""))

@@ -513,13 +513,6 @@ def for_the_owner(request, book, response):
     return response
 
 
-def stored_size(name: str) -> int:
-    try:
-        return default_storage.size(name)
-    except OSError:  # listed in the row, gone from storage
-        raise Http404("The audio file is missing.") from None
-
-
 @login_required
 @require_safe
 def audio(request, pk):
@@ -527,10 +520,7 @@ def audio(request, pk):
     book = get_book_for_user(request, pk)
     if not book.audio_path:
         raise Http404("This audiobook has no audio yet.")
-    name = book.audio_path.name
-    if settings.AUDIO_ACCEL_REDIRECT:
-        return for_the_owner(request, book, streaming.handed_to_proxy(name))
-    response = streaming.ranged_response(name, stored_size(name), request.headers.get("Range", ""))
+    response = streaming.send_audio(request, book.audio_path.name)
     if response.status_code == 416:
         return response  # nothing was sent: no download name, nothing to cache
     return for_the_owner(request, book, response)
@@ -570,7 +560,7 @@ def transcript(request, pk):
     if not book.audio_path:
         raise Http404("This audiobook has no transcript yet.")
     name = book.transcript_name
-    stored_size(name)
+    streaming.stored_size(name)
     response = FileResponse(
         default_storage.open(name, "rb"), content_type="text/vtt; charset=utf-8"
     )
