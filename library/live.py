@@ -15,15 +15,8 @@ from django.views.decorators.http import require_safe
 
 from . import streaming
 from .access import get_book_for_user
+from .durations import format_duration
 from .models import Audiobook, ReadySegment
-
-
-def format_clock(seconds: float) -> str:
-    """12:30 or 1:02:03: how far audio is ready, as a player shows times."""
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def listening_live(book: Audiobook) -> bool:
@@ -67,19 +60,19 @@ def ready_of(book: Audiobook) -> dict | None:
                     "number": chapter + 1,
                     "title": title or f"Part {chapter + 1}",
                     "start": round(start, 3),
-                    "start_display": format_clock(start),
+                    "start_display": format_duration(start),
                     "finished": False,
                     "segments": [],
                 }
             )
         chapters[-1]["segments"].append(
-            {"index": i, "url": f"{url}{i}.mp3", "start_display": format_clock(start)}
+            {"index": i, "url": f"{url}{i}.mp3", "start_display": format_duration(start)}
         )
     seconds = contiguous[-1][3] + contiguous[-1][4] if contiguous else 0.0
     return {
         "segments": segments,
         "seconds": round(seconds, 3),
-        "seconds_display": format_clock(seconds),
+        "seconds_display": format_duration(seconds),
         "chapters": chapters,
     }
 

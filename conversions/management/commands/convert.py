@@ -23,6 +23,7 @@ from audiobooker.disk import is_disk_full
 from conversions import pdftext, speech
 from conversions.normalize import LexiconError, parse_lexicon
 from conversions.pipeline import ConversionError, convert_pdf, read_document
+from library.durations import format_duration
 
 
 class Command(BaseCommand):
@@ -136,10 +137,7 @@ def save_beside(result, output: Path) -> None:
 
 def remaining(seconds: float) -> str:
     """Time left, as "ETA 2:05" or "ETA 1:02:05"."""
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"ETA {hours}:{minutes:02d}:{secs:02d}" if hours else f"ETA {minutes}:{secs:02d}"
+    return f"ETA {format_duration(round(seconds))}"
 
 
 class ProgressBar:
