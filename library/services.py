@@ -465,8 +465,7 @@ def sweep_orphans(min_age: timedelta | None = None) -> dict[str, int]:
             continue
         if any(default_storage.get_modified_time(f"{folder}/{n}") > cutoff for n in names):
             continue
-        ReadySegment.objects.filter(audiobook_id=book_id).delete()
-        remove_segment_files([book_id])
+        remove_ready_segments(book_id)
         files += len(names)
     for folder in root.iterdir() if root.is_dir() else ():
         if not _is_uuid(folder.name) or folder.name in active:
