@@ -60,15 +60,15 @@ def lexicon_for(user: User | None) -> list[Substitution]:
     return [as_substitution(row) for row in rows]
 
 
-def spoken_with(user: User | None, voice_id: str) -> str:
-    """What, besides the text, the voice and the rate, shapes what a book by `user` says when
-    read by `voice_id`: the text rules' version and the pronunciation pairs that apply to the
-    voice's language. Reused audio must match it."""
+def spoken_with(lexicon: list[Substitution], voice_id: str) -> str:
+    """What, besides the text, the voice and the rate, shapes what a book read with `lexicon`
+    (lexicon_for its owner) by `voice_id` says: the text rules' version and the pronunciation
+    pairs that apply to the voice's language. Reused audio must match it."""
     try:
         language = speech.get_voice(voice_id).language
     except speech.UnknownVoice:
         return ""
-    pairs = lexicon_fingerprint(lexicon_for(user), language)
+    pairs = lexicon_fingerprint(lexicon, language)
     return f"rules {NORMALIZE_VERSION}; pairs {pairs or 'none'}"
 
 

@@ -153,6 +153,7 @@ def reusable_source(book: Audiobook) -> Audiobook | None:
     )
     if not settings.REUSE_AUDIO_ACROSS_USERS:
         candidates = candidates.filter(user_id=book.user_id)
+    lexicon = listening.lexicon_for(book.user)
     for source in candidates[:20]:
         made = source.details
         if made.rate != settings.TTS_RATE or not made.voice:
@@ -163,7 +164,7 @@ def reusable_source(book: Audiobook) -> Audiobook | None:
         # the book's words otherwise.
         if (
             voice_that_would_read(details.voice_choice, made.language) == made.voice
-            and listening.spoken_with(book.user, made.voice) == made.spoken_with
+            and listening.spoken_with(lexicon, made.voice) == made.spoken_with
         ):
             return source
     return None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import OperationalError, connection
 
 from conversions import queue
 from conversions.locks import make_locks
@@ -78,6 +78,25 @@ def test_an_unexpected_error_fails_the_job_with_a_plain_message(worker, monkeypa
     assert worker.process_one()
     job = book.jobs.get()
     assert job.status == "failed" and job.error_message.startswith("An unexpected error")
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes the broken connection
+def test_a_database_outage_mid_job_hands_the_job_back_instead_of_failing_the_book(worker):
+    # A PostgreSQL restart outlasting a read's reconnects is not the book's fault.
+    book = queued_book()
+
+    def server_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    real, worker.pipeline = worker.pipeline, server_gone
+    assert worker.process_one()
+    job = book.jobs.get()
+    book.refresh_from_db()
+    assert (job.status, job.started_at, book.status) == ("queued", None, "pending")
+    worker.pipeline = real  # the server is back: the next claim converts it
+    assert worker.process_one()
+    book.refresh_from_db()
+    assert book.status == "completed"
 
 
 def test_progress_rises_at_most_once_a_second_and_only_while_the_job_is_ours():

@@ -168,6 +168,16 @@ class Command(BaseCommand):
             self.run_job(claim)
         except queue.JobLost:
             self.lost(claim)
+        except (OperationalError, InterfaceError):
+            # The database went away for longer than a write's reconnects (a restart): not
+            # the book's fault. The job goes back to the queue with its spoken chunks; if even
+            # that cannot be written, recovery finds it unlocked and queues it again.
+            log.warning("job %s: database unavailable; handing it back", claim.job_id)
+            connection.close()
+            try:
+                queue.hand_back(claim)
+            except (OperationalError, InterfaceError):
+                connection.close()
         except Exception:
             # A book deleted mid-conversion can pull files from under the pipeline: that is
             # a lost job, not a failure.
@@ -220,6 +230,8 @@ class Command(BaseCommand):
 
         live = settings.LISTEN_WHILE_CONVERTING and not book.audio_path
         details = AudiobookDetails.objects.filter(audiobook_id=book.pk).first()
+        # Read once: the book is spoken, and its details record it, with the same pairs.
+        lexicon = queue.retry_on_disconnect(lambda: listening.lexicon_for(book.user))
         # Chunks an earlier attempt spoke make this one faster: its speed is not a fair sample.
         resumed = workdir.is_dir() and any(workdir.iterdir())
         heartbeat.start()
@@ -229,13 +241,13 @@ class Command(BaseCommand):
                     pdf, workdir, progress=progress, should_stop=should_stop,
                     processes=self.processes, title=book.title,
                     voice=details.voice_choice if details else "", on_plan=on_plan,
-                    lexicon=listening.lexicon_for(book.user),
+                    lexicon=lexicon,
                     # A book converted again plays its current audio until the new is done.
                     on_ready=on_ready if live else None,
                 )  # fmt: skip
             heartbeat.stop()
             counted = details.word_count if details else None  # at upload: for JobStats
-            self.finish(claim, book, result, workdir, started, resumed, counted)
+            self.finish(claim, book, result, workdir, started, resumed, counted, lexicon)
         except Interrupted:
             queue.hand_back(claim)
             self.say(f"job {claim.job_id}: handed back to the queue; spoken chunks kept")
@@ -249,7 +261,7 @@ class Command(BaseCommand):
         finally:
             heartbeat.stop()
 
-    def finish(self, claim, book, result, workdir, started, resumed=False, counted_words=None):
+    def finish(self, claim, book, result, workdir, started, resumed, counted_words, lexicon):
         audio_name = services.store_audio(claim.job_id, result.mp3, result.vtt, result.cover)
         seconds = time.monotonic() - started
         details = {
@@ -259,7 +271,7 @@ class Command(BaseCommand):
         }
         details.update(language=result.language, voice=result.voice, reading_note=result.note)
         details["rate"] = settings.TTS_RATE
-        details["spoken_with"] = listening.spoken_with(book.user, result.voice)
+        details["spoken_with"] = listening.spoken_with(lexicon, result.voice)
         if result.page_count:
             details["page_count"] = result.page_count
         if result.author:
