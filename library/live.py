@@ -28,6 +28,11 @@ def listening_live(book: Audiobook) -> bool:
     )
 
 
+def has_ready_audio(book: Audiobook) -> bool:
+    """Can a listener be somewhere in this book before it is finished?"""
+    return listening_live(book) and ReadySegment.objects.filter(audiobook=book).exists()
+
+
 def ready_of(book: Audiobook) -> dict | None:
     """The ready part of a converting book: its segments (URL, start, duration), how far audio
     is ready, and its chapters so far, each marked finished or not; None when it does not

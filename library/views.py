@@ -466,9 +466,10 @@ def status(request, pk):
 @login_required
 @require_POST
 def position(request, pk):
-    """Save where the listener is in the book (static/js/position.js), for every browser."""
+    """Save where the listener is in the book (static/js/position.js), for every browser: a
+    finished book, or the ready part of a converting one (live.js)."""
     book = get_book_for_user(request, pk, Audiobook.objects.select_related("details"))
-    if not book.audio_path:
+    if not book.audio_path and not live.has_ready_audio(book):
         raise Http404("This audiobook has no audio yet.")
     details = details_of(book)
     form = positions.PositionForm(request.POST, duration=details.duration if details else None)

@@ -1,7 +1,8 @@
 """Listening while a book converts, in a real browser (Chromium through Playwright): upload a
 long PDF, press play before the job finishes, hear the ready part carry on across segment
 boundaries while the status is still "converting", and go on, at the same place, in the
-finished MP3 when the book is done. Screenshots of the converting-but-playable page on a
+finished MP3 when the book is done, and get the finished book's full player, at the same place,
+on pausing it. Screenshots of the converting-but-playable page on a
 desktop and a phone (UPDATE_SCREENSHOTS=1 writes them to docs/screenshots/)."""
 
 import os
@@ -11,11 +12,11 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a
 import pytest  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
-from library.models import Audiobook, ReadySegment  # noqa: E402
+from library.models import Audiobook, ListeningPosition, ReadySegment  # noqa: E402
 from tests.corpus import corpus_pdf  # noqa: E402
 from tests.factories import make_user  # noqa: E402
 from tests.test_browser import DESKTOP, PHONE, SCREENSHOTS, log_in, no_sideways_scroll  # noqa: E402
-from tests.workers import REAL_PIPELINE  # noqa: E402
+from tests.workers import REAL_PIPELINE, wait_until  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -107,3 +108,20 @@ def test_play_while_converting_then_carry_on_in_the_finished_mp3(
     assert page.locator("[data-live]").get_attribute("data-handed-over") == "true"
     # Segments are gone now that the whole book is stored.
     assert not ReadySegment.objects.filter(audiobook=book).exists()
+
+    # The place was written as the finished player writes it, on the server.
+    heard = ListeningPosition.objects.get(audiobook=book, user=user).position
+    assert heard >= crossed["t"] - 1
+    # Pausing the finished MP3 brings in the finished book's full player, at the same place.
+    paused_at = page.locator("[data-live-audio]").evaluate(
+        "a => { a.pause(); return a.currentTime; }"
+    )
+    player = page.locator("[data-player] audio")
+    expect(player).to_be_attached()
+    expect(page.locator("[data-live]")).to_have_count(0)
+    page.wait_for_function(
+        f"() => Math.abs(document.querySelector('[data-player] audio').currentTime - {paused_at}) < 1"
+    )
+    expect(page.locator("[data-player] [data-controls]")).to_be_visible()
+    wait_until(lambda: abs(ListeningPosition.objects.get(audiobook=book).position - paused_at) < 1)
+    page.screenshot(path=out / "converted-after-listening-desktop.png", full_page=True)

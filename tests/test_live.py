@@ -287,3 +287,27 @@ def test_ready_audio_carries_the_captions_of_the_finished_book(tmp_path):
         assert start == pytest.approx(seconds(first), abs=0.002)
         assert end == pytest.approx(seconds(last), abs=0.002)
         assert caption.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") == text
+
+
+@pytest.mark.django_db
+def test_the_place_in_the_ready_part_is_kept_for_the_finished_book(client, stranger):
+    """live.js writes where the listener is, as the finished book's player does; that player
+    starts there. A converting book with nothing ready yet, or someone else's, keeps nothing."""
+    from library.models import ListeningPosition
+    from tests.factories import make_book, make_job
+
+    user = make_user("early-listener@example.com")
+    book = make_book(user=user, status="processing")
+    make_job(book, status="running", progress=30)
+    client.force_login(user)
+    url = reverse("library:position", args=[book.pk])
+    assert client.post(url, {"position": "3"}).status_code == 404  # nothing ready yet
+    name = default_storage.save(f"{segment_folder(book.pk)}/0.mp3", ContentFile(b"\xff\xf3" * 50))
+    ReadySegment.objects.create(
+        audiobook=book, index=0, chapter=0, start=0, duration=40, size=100, name=name
+    )
+    page = client.get(reverse("library:detail", args=[book.pk])).content.decode()
+    assert f'data-position-url="{url}"' in page  # the live part knows where to write
+    assert stranger.post(url, {"position": "12.5"}).status_code == 404
+    assert client.post(url, {"position": "12.5"}).status_code == 200
+    assert ListeningPosition.objects.get(audiobook=book).position == 12.5

@@ -6,9 +6,12 @@
 // ("audiobook:done") the finished MP3 is loaded beside it, seeked to the same moment and
 // started as the live stream reaches it: no gap, no lost position. Without MSE (older Safari)
 // the segments play one after another through the element's src. Without JavaScript the page
-// lists the ready chapters as links.
+// lists the ready chapters as links. The listener's place is written as the finished
+// book's player writes it (position.js), so that player, in any browser, resumes there; once
+// the finished MP3 has taken over, pausing it brings in the finished book's full player.
 
-const POSITION_SAVE_MS = 1000;
+import { positionWriter, WRITE_EVERY_MS } from "./position.js";
+
 const HANDOVER_LEAD = 0.6; // seconds ahead of the live position to prepare the finished MP3
 const AHEAD = 600; // seconds of audio held ahead of the listener
 const BEHIND = 900; // when this much is held behind the listener...
@@ -24,14 +27,6 @@ function clock(seconds) {
   const m = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, "0");
   return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
-}
-
-function storePosition(key, seconds) {
-  try {
-    localStorage.setItem(key, seconds.toFixed(1));
-  } catch {
-    // Private mode or storage full: nothing to remember with.
-  }
 }
 
 // ---- the ready segments as one stream -----------------------------------------------------------
@@ -199,25 +194,25 @@ function setUp(root) {
   root.querySelector("h2").after(audio);
   const list = root.querySelector("[data-live-chapters]");
   const readyField = root.querySelector('[data-field="ready"]');
-  const positionKey = `audiobooker:position:${root.dataset.book}`;
+  const place = positionWriter(root);
   const useMse = window.MediaSource?.isTypeSupported?.("audio/mpeg");
   const stream = useMse ? new SegmentStream(audio) : new SegmentPlaylist(audio);
   let listened = false;
   let handedOver = false;
-  let lastSave = 0;
 
   root.dataset.mode = useMse ? "mse" : "playlist";
   const position = () => (useMse ? audio.currentTime : stream.position);
   audio.addEventListener("play", () => {
     listened = true;
   });
+  const remember = () => {
+    if (listened && !handedOver && position() > 0) place.send(position(), false);
+  };
   audio.addEventListener("timeupdate", () => {
-    const now = Date.now();
-    if (now - lastSave > POSITION_SAVE_MS && position() > 0) {
-      lastSave = now;
-      storePosition(positionKey, position()); // the finished book's player resumes here
-    }
+    if (!audio.paused && Date.now() - place.lastWrite >= WRITE_EVERY_MS) remember();
   });
+  audio.addEventListener("pause", remember);
+  window.addEventListener("pagehide", remember);
 
   function seek(seconds) {
     if (useMse) {
@@ -335,13 +330,27 @@ function setUp(root) {
     audio.pause();
     stream.stop();
     audio.replaceWith(final);
-    storePosition(positionKey, final.currentTime);
+    place.send(final.currentTime, false);
     root.dataset.handedOver = "true";
     readyField.textContent = clock(final.duration);
     const note = root.querySelector('[data-field="live-note"]');
-    if (note) note.textContent = " · the whole book is ready; reload for the transcript";
+    if (note) note.textContent = " · the whole book is ready; pause for the full player";
     const badge = root.querySelector(".live-badge");
     if (badge) badge.textContent = "Ready";
+    // From here the finished MP3's place is written; a pause (or the end) is the moment to
+    // bring in the full player (bar, bookmarks, transcript) without cutting anyone off.
+    final.addEventListener("timeupdate", () => {
+      if (!final.paused && Date.now() - place.lastWrite >= WRITE_EVERY_MS) {
+        place.send(final.currentTime, false);
+      }
+    });
+    window.addEventListener("pagehide", () => place.send(final.currentTime, final.ended));
+    const bringInPlayer = () => {
+      place.send(final.currentTime, final.ended);
+      document.dispatchEvent(new CustomEvent("audiobook:refresh"));
+    };
+    final.addEventListener("pause", bringInPlayer, { once: true });
+    if (final.paused) bringInPlayer(); // handed over while paused: now is the moment
   }
 
   // The first look, before progress.js's first poll.

@@ -6,10 +6,20 @@
 // position wins on the next visit, and is sent again. A book listened to the end starts again
 // from the beginning.
 
-const WRITE_EVERY_MS = 10_000;
+// live.js writes a converting book's place with the same writer: the finished book's player
+// resumes there.
 
-const root = document.querySelector("[data-player][data-position-url]");
-if (root) follow(root);
+export const WRITE_EVERY_MS = 10_000;
+
+// Follows the page's player; again after progress.js swapped a new one in.
+export function start() {
+  const root = document.querySelector("[data-player][data-position-url]:not([data-followed])");
+  if (!root) return;
+  root.dataset.followed = "";
+  follow(root);
+}
+
+start();
 
 function read(key) {
   try {
@@ -28,44 +38,62 @@ function keep(key, entry) {
   }
 }
 
+// Writes one book's place (root: data-book, data-position-url, data-csrf) to the server and
+// to localStorage, skipping repeats; `lastWrite` is when it last wrote.
+export function positionWriter(root) {
+  const key = `audiobooker:position:${root.dataset.book}`;
+  let lastSent = null; // "position finished" of the last write
+  const writer = {
+    key,
+    lastWrite: 0,
+    send(position, finished) {
+      const said = `${position.toFixed(1)} ${finished}`;
+      if (said === lastSent) return;
+      lastSent = said;
+      writer.lastWrite = Date.now();
+      const entry = { position, finished, at: writer.lastWrite, synced: false };
+      keep(key, entry);
+      const body = new URLSearchParams({
+        position: position.toFixed(1),
+        finished: finished ? "true" : "",
+        csrfmiddlewaretoken: root.dataset.csrf,
+      });
+      fetch(root.dataset.positionUrl, {
+        method: "POST",
+        body,
+        keepalive: true,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": root.dataset.csrf },
+      })
+        .then((response) => {
+          if (response.ok && read(key)?.at === entry.at) keep(key, { ...entry, synced: true });
+        })
+        .catch(() => {}); // offline: localStorage has it, and it is sent again later
+    },
+    // A write that never reached the server (offline), sent again.
+    resend() {
+      const entry = read(key);
+      if (entry && !entry.synced) {
+        lastSent = null;
+        writer.send(entry.position, entry.finished);
+      }
+    },
+  };
+  return writer;
+}
+
 function follow(root) {
   const audio = root.querySelector("audio");
-  const key = `audiobooker:position:${root.dataset.book}`;
+  const writer = positionWriter(root);
   const server = {
     position: Number.parseFloat(root.dataset.position) || 0,
     finished: root.dataset.finished === "true",
     at: (Number.parseInt(root.dataset.positionAt, 10) || 0) * 1000,
   };
-  const local = read(key);
+  const local = read(writer.key);
   const unsent = local && !local.synced && local.at > server.at ? local : null;
   const start = unsent || server;
-
-  let lastSent = null; // "position finished" of the last write, to skip repeats
-  let lastWrite = 0;
-  const send = (position, finished) => {
-    const said = `${position.toFixed(1)} ${finished}`;
-    if (said === lastSent) return;
-    lastSent = said;
-    lastWrite = Date.now();
-    const entry = { position, finished, at: lastWrite, synced: false };
-    keep(key, entry);
-    const body = new URLSearchParams({
-      position: position.toFixed(1),
-      finished: finished ? "true" : "",
-      csrfmiddlewaretoken: root.dataset.csrf,
-    });
-    fetch(root.dataset.positionUrl, {
-      method: "POST",
-      body,
-      keepalive: true,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": root.dataset.csrf },
-    })
-      .then((response) => {
-        if (response.ok && read(key)?.at === entry.at) keep(key, { ...entry, synced: true });
-      })
-      .catch(() => {}); // offline: localStorage has it, and it is sent again later
-  };
+  const send = writer.send;
 
   // ---- resume: the server's place, or this browser's unsent one --------------------------------
   let resumed = false;
@@ -95,16 +123,10 @@ function follow(root) {
     if (resumed && touched && !audio.ended) send(audio.currentTime, false);
   };
   audio.addEventListener("timeupdate", () => {
-    if (!audio.paused && Date.now() - lastWrite >= WRITE_EVERY_MS) write();
+    if (!audio.paused && Date.now() - writer.lastWrite >= WRITE_EVERY_MS) write();
   });
   audio.addEventListener("pause", write);
   audio.addEventListener("ended", () => resumed && send(audio.currentTime, true));
   window.addEventListener("pagehide", write);
-  window.addEventListener("online", () => {
-    const entry = read(key);
-    if (entry && !entry.synced) {
-      lastSent = null;
-      send(entry.position, entry.finished);
-    }
-  });
+  window.addEventListener("online", writer.resend);
 }

@@ -111,7 +111,8 @@ async function refreshInPlace() {
   if (document.querySelector("[data-player]:not([data-ready])")) {
     const player = await import("./player.js");
     player.start();
-    await import("./position.js"); // follows the new player's place on the server
+    const position = await import("./position.js");
+    position.start(); // follows the new player's place on the server
   }
 }
 
@@ -142,5 +143,8 @@ function start() {
   };
   window.setTimeout(tick, INTERVAL_MS);
 }
+
+// live.js, when the listener pauses the finished MP3 it moved to: the full player now.
+document.addEventListener("audiobook:refresh", refreshInPlace);
 
 start();
