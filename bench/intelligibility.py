@@ -3,13 +3,21 @@
 
     .venv/bin/python bench/intelligibility.py [--minutes N]
 
-Takes about N minutes (default 4) of narration text from a real manual (maint-guide.en.pdf,
-from its middle, where the prose is), speaks it with each English voice through the real
-pipeline (speech processes, MP3 encoding), decodes the MP3, cuts it at the caption cues and
-transcribes each cue with pocketsphinx (its bundled en-US model, 16 kHz), then prints the word
-error rate of the whole transcript against the text as the voices are given it (normalised:
-"3.0" is "three point oh"), with jiwer, after lower-casing and dropping punctuation. eSpeak's figure is the baseline beside the natural voice's. pocketsphinx is a
-weak recogniser, so compare voices on the same text, not with other measurements.
+Takes about N minutes (default 3) of prose from each of three real manuals (maint-guide.en,
+developers-reference and fhs-3.0, from a third of the way in), and has it spoken three ways:
+  baseline: Piper alone, piper-tts's own defaults (its per-sentence loudness normalisation, no
+            pause between sentences), no files, no MP3;
+  ours:     the default English voice through the real pipeline (speech processes, our pause
+            and gain, MP3 encoding);
+  eSpeak:   the same pipeline with eSpeak NG.
+Each sentence (a caption cue for the pipeline, a sentence Piper returns for the baseline) is
+transcribed on its own by pocketsphinx (its bundled en-US model, 16 kHz), and the word error
+rate of the whole transcript against the text as the voices are given it (normalised: "3.0" is
+"three point oh") is computed with jiwer, after lower-casing and dropping punctuation. Piper's
+synthesis is random (noise_scale), so two runs differ by about 0.01-0.02 on 700 words. The
+share of the text's words missing from the recogniser's dictionary is printed beside: each is
+an error whatever the voice. pocketsphinx is weak, so compare voices on the same text, not
+with other measurements.
 
 Then the effect of normalisation on what is understood: the English sentences of the
 normalisation table spoken as written and normalised, against what a narrator should say.
@@ -33,6 +41,7 @@ sys.path[0] = str(REPO)  # not bench/, whose queue.py would shadow the standard 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "audiobooker.settings")
 MANUALS = REPO / ".cache" / "manuals"
 VOICES = ["piper:en_US-joe-medium", "espeak:en-us"]
+PASSAGES = ["maint-guide.en.pdf", "developers-reference.pdf", "fhs-3.0.pdf"]
 
 
 def normalised(text: str) -> str:
@@ -40,11 +49,12 @@ def normalised(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text).split())
 
 
-def passage(minutes: float) -> list[str]:
-    """About `minutes` of speech (175 words a minute) from the middle of maint-guide.en."""
+def passage(manual: str, minutes: float) -> list[str]:
+    """About `minutes` of speech (175 words a minute) of a manual's prose, from a third of the
+    way in (past the introduction)."""
     from conversions.pipeline import chunk_chapters, read_document
 
-    doc = read_document(MANUALS / "maint-guide.en.pdf")
+    doc = read_document(MANUALS / manual)
     chunks = [c for _, cs in chunk_chapters(doc, "en") for c in cs]
     # Prose, not listings: skip chunks that are mostly symbols.
     prose = [c for c in chunks if sum(ch.isalpha() or ch == " " for ch in c) > 0.9 * len(c)]
@@ -55,6 +65,15 @@ def passage(minutes: float) -> list[str]:
         if words >= minutes * 175:
             break
     return picked
+
+
+def out_of_dictionary(words: list[str]) -> float:
+    """The share of `words` that pocketsphinx's dictionary lacks (it can never output them)."""
+    import pocketsphinx
+
+    path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    known = {line.split(maxsplit=1)[0].split("(")[0] for line in path.open(encoding="utf-8")}
+    return sum(word not in known for word in words) / len(words)
 
 
 def cues(vtt: Path) -> list[tuple[float, float, str]]:
@@ -75,25 +94,43 @@ def _seconds(stamp: str) -> float:
 
 def transcribe(mp3: Path, vtt: Path) -> str:
     """pocketsphinx's transcript of each caption cue of the MP3, joined."""
-    from pocketsphinx import Decoder
-
     pcm = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(mp3), "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
         check=True, capture_output=True,
     ).stdout  # fmt: skip
-    decoder = Decoder(samprate=16000, loglevel="FATAL")
-    words = []
-    # Each cue starts where its speech starts: a moment of silence before it lets the
-    # recogniser find the first word, as it would in the middle of the book.
-    lead = bytes(int(0.3 * 16000) * 2)
-    for start, end, _ in cues(vtt):
-        piece = lead + pcm[int(start * 16000) * 2 : int(end * 16000) * 2]
-        decoder.start_utt()
-        decoder.process_raw(piece, full_utt=True)
-        decoder.end_utt()
-        if decoder.hyp() is not None:
-            words.append(decoder.hyp().hypstr)
-    return " ".join(words)
+    decoder = _decoder()
+    pieces = (pcm[int(start * 16000) * 2 : int(end * 16000) * 2] for start, end, _ in cues(vtt))
+    return " ".join(_recognise_pcm(decoder, piece) for piece in pieces)
+
+
+def piper_alone(chunks: list[str]) -> tuple[str, float, float]:
+    """The baseline: piper-tts with its own defaults, each sentence transcribed as it comes.
+    Returns the transcript, the seconds of audio and the seconds it took to speak."""
+    import numpy as np
+    from piper import PiperVoice
+
+    from conversions import speech
+
+    voice = PiperVoice.load(speech.get_voice(VOICES[0]).path)
+    decoder, heard, audio, spent = _decoder(), [], 0.0, 0.0
+    for chunk in chunks:
+        started = time.monotonic()
+        sentences = list(voice.synthesize(speech.speakable_text(chunk, "en")))
+        spent += time.monotonic() - started
+        for sentence in sentences:
+            audio += len(sentence.audio_int16_array) / sentence.sample_rate
+            pcm = _resampled(sentence.audio_int16_array.astype(np.int16), sentence.sample_rate)
+            heard.append(_recognise_pcm(decoder, pcm))
+    return " ".join(heard), audio, spent
+
+
+def _resampled(samples, rate: int) -> bytes:
+    """16-bit PCM at `rate` as 16 kHz, through ffmpeg as the MP3s are."""
+    return subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-",
+         "-ar", "16000", "-f", "s16le", "-"],
+        input=samples.tobytes(), check=True, capture_output=True,
+    ).stdout  # fmt: skip
 
 
 def speak(chunks: list[str], voice_id: str, folder: Path) -> tuple[Path, Path, float, float]:
@@ -110,24 +147,31 @@ def speak(chunks: list[str], voice_id: str, folder: Path) -> tuple[Path, Path, f
 
 
 def intelligibility(minutes: float) -> list[tuple]:
+    """(how, words, audio seconds, word error rate, words a minute, x real time) for each way
+    of speaking the passages, the baseline first; and the out-of-dictionary share."""
     import jiwer
 
     from conversions.normalize import normalize
 
-    chunks = passage(minutes)
+    chunks = [chunk for manual in PASSAGES for chunk in passage(manual, minutes)]
     # What the narrator says: numbers, versions and abbreviations in words, as the engines get
     # them (the captions keep the text as written).
-    reference = normalised(" ".join(normalize(chunk, "en") for chunk in chunks))
-    rows = []
+    spoken = [normalize(chunk, "en") for chunk in chunks]
+    reference = normalised(" ".join(spoken))
+    words = len(reference.split())
+    heard, audio, seconds = piper_alone(spoken)
+    wer = jiwer.wer(reference, normalised(heard))
+    rows = [("Piper alone (piper-tts defaults)", words, audio, wer, words / (audio / 60),
+             audio / seconds)]  # fmt: skip
+    print(f"baseline: WER {wer:.3f}", file=sys.stderr)
     for voice in VOICES:
         with tempfile.TemporaryDirectory(prefix="audiobooker-wer-") as tmp:
             mp3, vtt, duration, seconds = speak(chunks, voice, Path(tmp))
             heard = normalised(transcribe(mp3, vtt))
         wer = jiwer.wer(reference, heard)
-        wpm = len(reference.split()) / (duration / 60)
-        rows.append((voice, len(reference.split()), duration, wer, wpm, duration / seconds))
+        rows.append((voice, words, duration, wer, words / (duration / 60), duration / seconds))
         print(f"{voice}: WER {wer:.3f}", file=sys.stderr)
-    return rows
+    return rows, out_of_dictionary(reference.split())
 
 
 # The other languages: a few pages of each manual, read by the voice "auto" picks.
@@ -208,27 +252,38 @@ def _recognise(decoder, wav: Path) -> str:
         ["ffmpeg", "-v", "error", "-i", str(wav), "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
         check=True, capture_output=True,
     ).stdout  # fmt: skip
+    return _recognise_pcm(decoder, pcm, lead=0)
+
+
+def _recognise_pcm(decoder, pcm: bytes, lead: float = 0.3) -> str:
+    """One utterance. A moment of silence before a cut-out sentence lets the recogniser find
+    its first word, as it would in the middle of the book."""
     decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
+    decoder.process_raw(bytes(int(lead * 16000) * 2) + pcm, full_utt=True)
     decoder.end_utt()
     return decoder.hyp().hypstr if decoder.hyp() is not None else ""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--minutes", type=float, default=3.0, help="of each manual")
     args = parser.parse_args()
     import django
 
     django.setup()
-    rows = intelligibility(args.minutes)
+    rows, missing = intelligibility(args.minutes)
+    baseline = rows[0][3]
     print("## Intelligibility: `bench/intelligibility.py`\n")
+    print(f"{rows[0][1]} words of prose from {', '.join(PASSAGES)}; "
+          f"{missing:.1%} of them are not in the recogniser's dictionary.\n")  # fmt: skip
     print(
-        "| voice | words | audio s | word error rate (pocketsphinx) | words a minute | x real time |"
+        "| how | words | audio s | word error rate (pocketsphinx) | ratio to Piper alone "
+        "| words a minute | x real time |"
     )
-    print("|---|---|---|---|---|---|")
-    for voice, words, duration, wer, wpm, speed in rows:
-        print(f"| {voice} | {words} | {duration:.0f} | {wer:.3f} | {wpm:.0f} | {speed:.0f}x |")
+    print("|---|---|---|---|---|---|---|")
+    for how, words, duration, wer, wpm, speed in rows:
+        print(f"| {how} | {words} | {duration:.0f} | {wer:.3f} | {wer / baseline:.2f} "
+              f"| {wpm:.0f} | {speed:.0f}x |")  # fmt: skip
     count, as_written, normalised_wer = normalisation_effect()
     print(f"\n{count} sentences full of numbers, units and abbreviations (the English rows of "
           "tests/data/normalize_cases.tsv that normalising changes), read by "
