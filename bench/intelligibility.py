@@ -94,10 +94,7 @@ def _seconds(stamp: str) -> float:
 
 def transcribe(mp3: Path, vtt: Path) -> str:
     """pocketsphinx's transcript of each caption cue of the MP3, joined."""
-    pcm = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(mp3), "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
-        check=True, capture_output=True,
-    ).stdout  # fmt: skip
+    pcm = _pcm_16k(["-i", str(mp3)])
     decoder = _decoder()
     pieces = (pcm[int(start * 16000) * 2 : int(end * 16000) * 2] for start, end, _ in cues(vtt))
     return " ".join(_recognise_pcm(decoder, piece) for piece in pieces)
@@ -106,7 +103,6 @@ def transcribe(mp3: Path, vtt: Path) -> str:
 def piper_alone(chunks: list[str]) -> tuple[str, float, float]:
     """The baseline: piper-tts with its own defaults, each sentence transcribed as it comes.
     Returns the transcript, the seconds of audio and the seconds it took to speak."""
-    import numpy as np
     from piper import PiperVoice
 
     from conversions import speech
@@ -119,17 +115,18 @@ def piper_alone(chunks: list[str]) -> tuple[str, float, float]:
         spent += time.monotonic() - started
         for sentence in sentences:
             audio += len(sentence.audio_int16_array) / sentence.sample_rate
-            pcm = _resampled(sentence.audio_int16_array.astype(np.int16), sentence.sample_rate)
+            raw = ["-f", "s16le", "-ar", str(sentence.sample_rate), "-ac", "1", "-i", "-"]
+            pcm = _pcm_16k(raw, sentence.audio_int16_array.tobytes())
             heard.append(_recognise_pcm(decoder, pcm))
     return " ".join(heard), audio, spent
 
 
-def _resampled(samples, rate: int) -> bytes:
-    """16-bit PCM at `rate` as 16 kHz, through ffmpeg as the MP3s are."""
+def _pcm_16k(source: list[str], data: bytes | None = None) -> bytes:
+    """What ffmpeg's `source` arguments (a file, or `data` through stdin) decode to: 16-bit
+    mono PCM at 16 kHz, what the recogniser takes. Every voice's audio goes through it."""
     return subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-",
-         "-ar", "16000", "-f", "s16le", "-"],
-        input=samples.tobytes(), check=True, capture_output=True,
+        ["ffmpeg", "-v", "error", *source, "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
+        input=data, check=True, capture_output=True,
     ).stdout  # fmt: skip
 
 
@@ -248,11 +245,7 @@ def _decoder():
 
 
 def _recognise(decoder, wav: Path) -> str:
-    pcm = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(wav), "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
-        check=True, capture_output=True,
-    ).stdout  # fmt: skip
-    return _recognise_pcm(decoder, pcm, lead=0)
+    return _recognise_pcm(decoder, _pcm_16k(["-i", str(wav)]), lead=0)
 
 
 def _recognise_pcm(decoder, pcm: bytes, lead: float = 0.3) -> str:
