@@ -10,7 +10,7 @@
 // book's player writes it (position.js), so that player, in any browser, resumes there; once
 // the finished MP3 has taken over, pausing it brings in the finished book's full player.
 
-import { positionWriter, WRITE_EVERY_MS } from "./position.js";
+import { positionWriter } from "./position.js";
 
 const HANDOVER_LEAD = 0.6; // seconds ahead of the live position to prepare the finished MP3
 const AHEAD = 600; // seconds of audio held ahead of the listener
@@ -209,7 +209,7 @@ function setUp(root) {
     if (listened && !handedOver && position() > 0) place.send(position(), false);
   };
   audio.addEventListener("timeupdate", () => {
-    if (!audio.paused && Date.now() - place.lastWrite >= WRITE_EVERY_MS) remember();
+    if (!audio.paused && place.due()) remember();
   });
   audio.addEventListener("pause", remember);
   window.addEventListener("pagehide", remember);
@@ -340,13 +340,12 @@ function setUp(root) {
     // From here the finished MP3's place is written; a pause (or the end) is the moment to
     // bring in the full player (bar, bookmarks, transcript) without cutting anyone off.
     final.addEventListener("timeupdate", () => {
-      if (!final.paused && Date.now() - place.lastWrite >= WRITE_EVERY_MS) {
-        place.send(final.currentTime, false);
-      }
+      if (!final.paused && place.due()) place.send(final.currentTime, false);
     });
     window.addEventListener("pagehide", () => place.send(final.currentTime, final.ended));
-    const bringInPlayer = () => {
-      place.send(final.currentTime, final.ended);
+    // After the server has the place: the page fetched for the full player then starts there.
+    const bringInPlayer = async () => {
+      await place.send(final.currentTime, final.ended);
       document.dispatchEvent(new CustomEvent("audiobook:refresh"));
     };
     final.addEventListener("pause", bringInPlayer, { once: true });

@@ -9,7 +9,7 @@
 // live.js writes a converting book's place with the same writer: the finished book's player
 // resumes there.
 
-export const WRITE_EVERY_MS = 10_000;
+const WRITE_EVERY_MS = 10_000;
 
 // Follows the page's player; again after progress.js swapped a new one in.
 export function start() {
@@ -39,26 +39,30 @@ function keep(key, entry) {
 }
 
 // Writes one book's place (root: data-book, data-position-url, data-csrf) to the server and
-// to localStorage, skipping repeats; `lastWrite` is when it last wrote.
+// to localStorage, skipping repeats. `send` returns a promise settled when the server has
+// answered (or could not be reached).
 export function positionWriter(root) {
   const key = `audiobooker:position:${root.dataset.book}`;
   let lastSent = null; // "position finished" of the last write
+  let lastWrite = 0;
+  let lastAnswer = Promise.resolve(); // of the last write
   const writer = {
     key,
-    lastWrite: 0,
+    // While playing: whether the next write is due (at most one every WRITE_EVERY_MS).
+    due: () => Date.now() - lastWrite >= WRITE_EVERY_MS,
     send(position, finished) {
       const said = `${position.toFixed(1)} ${finished}`;
-      if (said === lastSent) return;
+      if (said === lastSent) return lastAnswer;
       lastSent = said;
-      writer.lastWrite = Date.now();
-      const entry = { position, finished, at: writer.lastWrite, synced: false };
+      lastWrite = Date.now();
+      const entry = { position, finished, at: lastWrite, synced: false };
       keep(key, entry);
       const body = new URLSearchParams({
         position: position.toFixed(1),
         finished: finished ? "true" : "",
         csrfmiddlewaretoken: root.dataset.csrf,
       });
-      fetch(root.dataset.positionUrl, {
+      lastAnswer = fetch(root.dataset.positionUrl, {
         method: "POST",
         body,
         keepalive: true,
@@ -69,6 +73,7 @@ export function positionWriter(root) {
           if (response.ok && read(key)?.at === entry.at) keep(key, { ...entry, synced: true });
         })
         .catch(() => {}); // offline: localStorage has it, and it is sent again later
+      return lastAnswer;
     },
     // A write that never reached the server (offline), sent again.
     resend() {
@@ -123,7 +128,7 @@ function follow(root) {
     if (resumed && touched && !audio.ended) send(audio.currentTime, false);
   };
   audio.addEventListener("timeupdate", () => {
-    if (!audio.paused && Date.now() - writer.lastWrite >= WRITE_EVERY_MS) write();
+    if (!audio.paused && writer.due()) write();
   });
   audio.addEventListener("pause", write);
   audio.addEventListener("ended", () => resumed && send(audio.currentTime, true));
