@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import F, OuterRef, Subquery
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -114,17 +114,6 @@ def book_of(person, pk) -> Audiobook:
     return get_object_or_404(books.select_related("details"), pk=pk)
 
 
-def stored_file(name: str, content_type: str, cache_control: str) -> FileResponse:
-    """A file the conversion stored beside the MP3, or 404 when it is not there."""
-    try:
-        file = default_storage.open(name, "rb")
-    except OSError:
-        raise Http404("That file is missing.") from None
-    response = FileResponse(file, content_type=content_type)
-    response["Cache-Control"] = cache_control
-    return response
-
-
 @require_safe
 @limited
 def feed(request, token):
@@ -214,7 +203,7 @@ def chapters(request, token, pk):
 def transcript(request, token, pk):
     """The episode's WebVTT transcript."""
     book = book_of(person_for(token), pk)
-    return stored_file(book.transcript_name, "text/vtt; charset=utf-8", "private")
+    return streaming.stored_file(book.transcript_name, "text/vtt; charset=utf-8", "private")
 
 
 @require_safe
@@ -223,7 +212,7 @@ def cover(request, token, pk):
     """The episode's artwork: the cover the conversion stored beside the MP3 (a PNG: podcast
     apps take no SVG)."""
     book = book_of(person_for(token), pk)
-    return stored_file(book.cover_name, "image/png", "private, max-age=300")
+    return streaming.stored_file(book.cover_name, "image/png", "private, max-age=300")
 
 
 @login_required

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 
 STREAM_CHUNK = 64 * 1024
 # One range of bytes; several ("bytes=0-1,5-9") do not match, and get the whole file.
@@ -129,3 +129,15 @@ def send_audio(request, name: str, size: int | None = None) -> HttpResponse:
     if size is None:
         size = stored_size(name)
     return ranged_response(name, size, request.headers.get("Range", ""))
+
+
+def stored_file(name: str, content_type: str, cache_control: str) -> FileResponse:
+    """A file the conversion stored beside the MP3 (transcript, cover), or 404 when it is not
+    there."""
+    try:
+        file = default_storage.open(name, "rb")
+    except OSError:
+        raise Http404("That file is missing.") from None
+    response = FileResponse(file, content_type=content_type)
+    response["Cache-Control"] = cache_control
+    return response

@@ -551,10 +551,4 @@ def transcript(request, pk):
     book = get_book_for_user(request, pk)
     if not book.audio_path:
         raise Http404("This audiobook has no transcript yet.")
-    name = book.transcript_name
-    streaming.stored_size(name)
-    response = FileResponse(
-        default_storage.open(name, "rb"), content_type="text/vtt; charset=utf-8"
-    )
-    response["Cache-Control"] = "private"
-    return response
+    return streaming.stored_file(book.transcript_name, "text/vtt; charset=utf-8", "private")
